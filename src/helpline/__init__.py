@@ -1,0 +1,1 @@
+"""Helpline: multi-tenant omnichannel contact-center platform."""

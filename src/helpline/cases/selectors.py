@@ -1,0 +1,168 @@
+"""Reading cases, always scoped by organisation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import chain
+from typing import Any
+
+from django.db.models import Case as When_, IntegerField, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from helpline.audit.models import AuditEntry
+from helpline.cases.choices import URGENCY_RANK
+from helpline.cases.models import Case, Message, Subject, Topic
+from helpline.events.models import ContactEvent
+from helpline.lib.errors import FieldValidationError, NotFound
+from helpline.lib.keyset import BadCursor, Page, paginate
+from helpline.tenancy.models import Organization
+
+#: Sort keys offered to users, mapped to a keyset ordering ending on a unique column.
+SORTS: dict[str, list[str]] = {
+    "newest": ["-created_at", "-id"],
+    "oldest": ["created_at", "id"],
+    "updated": ["-updated_at", "-id"],
+    "urgency": ["urgency_rank", "-created_at", "-id"],
+    "protocol": ["-protocol_year", "-protocol_seq", "-id"],
+}
+
+
+@dataclass
+class CaseFilters:
+    status: list[str] = field(default_factory=list)
+    topic_id: int | None = None
+    urgency: list[str] = field(default_factory=list)
+    assignee_id: int | None = None
+    unassigned: bool = False
+    channel: list[str] = field(default_factory=list)
+    case_type: list[str] = field(default_factory=list)
+    requester_id: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    text: str = ""
+
+
+def _urgency_rank() -> When_:
+    return When_(
+        *[When(urgency=u, then=Value(rank)) for u, rank in URGENCY_RANK.items()],
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+
+
+def filtered_cases(*, org: Organization, filters: CaseFilters) -> QuerySet[Case]:
+    qs = Case.objects.filter(organization=org)
+    if filters.status:
+        qs = qs.filter(status__in=filters.status)
+    if filters.topic_id:
+        qs = qs.filter(topic_id=filters.topic_id)
+    if filters.urgency:
+        qs = qs.filter(urgency__in=filters.urgency)
+    if filters.unassigned:
+        qs = qs.filter(assignee__isnull=True)
+    elif filters.assignee_id:
+        qs = qs.filter(assignee_id=filters.assignee_id)
+    if filters.channel:
+        qs = qs.filter(channel__in=filters.channel)
+    if filters.case_type:
+        qs = qs.filter(case_type__in=filters.case_type)
+    if filters.requester_id:
+        qs = qs.filter(requester_id=filters.requester_id)
+    if filters.created_from:
+        qs = qs.filter(created_at__gte=filters.created_from)
+    if filters.created_to:
+        qs = qs.filter(created_at__lt=filters.created_to)
+    text = filters.text.strip()
+    if text:
+        qs = qs.filter(
+            Q(protocol_number__iexact=text)
+            | Q(title__icontains=text)
+            | Q(requester__name__icontains=text)
+        )
+    return qs
+
+
+def list_cases(
+    *,
+    org: Organization,
+    filters: CaseFilters,
+    sort: str = "newest",
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page[Case]:
+    """One page of cases with everything a list row shows, in a single query."""
+    if sort not in SORTS:
+        raise FieldValidationError(sort=_("Unknown sort order: %(sort)s") % {"sort": sort})
+    qs = filtered_cases(org=org, filters=filters).select_related(
+        "topic", "subject", "requester", "assignee"
+    )
+    if sort == "urgency":
+        qs = qs.annotate(urgency_rank=_urgency_rank())
+    try:
+        return paginate(qs, ordering=SORTS[sort], cursor=cursor, limit=limit)
+    except BadCursor as exc:
+        raise FieldValidationError(cursor=_("This cursor is not valid.")) from exc
+
+
+def get_case(*, org: Organization, case_id: int) -> Case:
+    case = (
+        Case.objects.filter(organization=org, pk=case_id)
+        .select_related("topic", "subject", "requester", "assignee", "queue", "related_case",
+                        "organization")
+        .first()
+    )
+    if case is None:
+        raise NotFound(_("No such case."))
+    return case
+
+
+def get_case_by_protocol(*, org: Organization, protocol_number: str) -> Case:
+    case = Case.objects.filter(organization=org, protocol_number=protocol_number.strip()).first()
+    if case is None:
+        raise NotFound(_("No such case."))
+    return case
+
+
+def case_messages(*, case: Case) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(case=case, organization_id=case.organization_id)
+        .select_related("author_user", "author_customer")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+
+
+@dataclass
+class TimelineItem:
+    at: datetime
+    kind: str  # "message", "event" or "audit"
+    obj: Any
+
+
+def case_timeline(*, case: Case) -> list[TimelineItem]:
+    """Messages, contact events and audit entries of a case in one chronological list."""
+    messages = [TimelineItem(m.created_at, "message", m) for m in case_messages(case=case)]
+    events = [
+        TimelineItem(e.at, "event", e)
+        for e in ContactEvent.objects.filter(
+            organization_id=case.organization_id, case_id=case.pk
+        ).order_by("at", "id")
+    ]
+    audits = [
+        TimelineItem(a.at, "audit", a)
+        for a in AuditEntry.objects.filter(
+            organization_id=case.organization_id, object_type="cases.case", object_id=str(case.pk)
+        ).order_by("at", "id")
+    ]
+    order = {"audit": 0, "event": 1, "message": 2}
+    return sorted(chain(messages, events, audits), key=lambda i: (i.at, order[i.kind]))
+
+
+def topics_for(*, org: Organization, active_only: bool = True) -> QuerySet[Topic]:
+    qs = Topic.objects.filter(organization=org).prefetch_related("subjects")
+    return qs.filter(is_active=True) if active_only else qs
+
+
+def subjects_for(*, org: Organization) -> QuerySet[Subject]:
+    return Subject.objects.filter(organization=org, is_active=True).select_related("topic")

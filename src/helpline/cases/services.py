@@ -1,0 +1,430 @@
+"""All writes to cases. Each service is one transaction and leaves an audit trail and
+contact events behind; callers pass an ``Actor`` saying who acts."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpline.audit import services as audit
+from helpline.cases.choices import (
+    LEVEL_RANK,
+    TRANSITIONS,
+    CaseType,
+    Channel,
+    Level,
+    MessageDirection,
+    Severity,
+    Status,
+    Urgency,
+)
+from helpline.cases.models import (
+    CASE_AUDITED_FIELDS,
+    Attachment,
+    Case,
+    CaseTask,
+    Message,
+    Subject,
+    Topic,
+)
+from helpline.cases.protocol import allocate_protocol
+from helpline.customers.models import Customer
+from helpline.events.models import EventKind
+from helpline.events.services import record_event
+from helpline.lib.actors import Actor
+from helpline.lib.errors import FieldValidationError, IllegalTransition
+from helpline.routing.models import Queue
+from helpline.tenancy.models import WRITING_ROLES, Membership, Organization
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file to attach, independent of where it came from (form, API, mail)."""
+
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def _choice(field: str, value: str, choices: type[Any]) -> str:
+    if value not in choices.values:
+        raise FieldValidationError(
+            **{field: _("“%(value)s” is not a valid choice.") % {"value": value}}
+        )
+    return value
+
+
+def _check_attachments(files: Sequence[UploadedFile]) -> None:
+    limit = settings.HELPLINE_MAX_ATTACHMENT_BYTES
+    for f in files:
+        if len(f.content) > limit:
+            raise FieldValidationError(
+                attachments=_(
+                    "“%(name)s” is %(size)d bytes; the limit is %(limit)d bytes."
+                )
+                % {"name": f.filename, "size": len(f.content), "limit": limit}
+            )
+        if not f.filename.strip():
+            raise FieldValidationError(attachments=_("An attachment has no file name."))
+
+
+def _store_attachments(*, org: Organization, message: Message, files: Sequence[UploadedFile]) -> None:
+    """Store files by content hash (writing the same bytes twice is harmless, so a rolled-back
+    transaction leaves at most an unreferenced file, never a reference without a file)."""
+    for f in files:
+        digest = hashlib.sha256(f.content).hexdigest()
+        path = f"attachments/{org.pk}/{digest[:2]}/{digest}"
+        if not default_storage.exists(path):
+            path = default_storage.save(path, ContentFile(f.content))
+        Attachment.objects.create(
+            organization=org,
+            message=message,
+            file=path,
+            filename=f.filename[:255],
+            content_type=(f.content_type or "application/octet-stream")[:120],
+            size=len(f.content),
+            sha256=digest,
+        )
+
+
+def _writing_member(org: Organization, user_id: int | None, field: str) -> Any:
+    if user_id is None:
+        return None
+    ok = Membership.objects.filter(
+        organization=org, user_id=user_id, is_active=True, role__in=WRITING_ROLES
+    ).exists()
+    if not ok:
+        raise FieldValidationError(
+            **{field: _("This user is not an operator of this organisation.")}
+        )
+    return get_user_model().objects.get(pk=user_id)
+
+
+def _in_org(model: type[Any], org: Organization, pk: int | None, field: str) -> Any:
+    if pk is None:
+        return None
+    obj = model.objects.filter(organization=org, pk=pk).first()
+    if obj is None:
+        raise FieldValidationError(**{field: _("Unknown %(field)s: %(id)s") % {"field": field, "id": pk}})
+    return obj
+
+
+@transaction.atomic
+def open_case(
+    *,
+    org: Organization,
+    actor: Actor,
+    channel: str,
+    case_type: str,
+    title: str,
+    description: str = "",
+    topic_id: int | None = None,
+    subject_id: int | None = None,
+    urgency: str = Urgency.NORMAL,
+    severity: str = Severity.MINOR,
+    level: str = Level.L1,
+    requester_id: int | None = None,
+    assignee_id: int | None = None,
+    queue_id: int | None = None,
+    related_case_id: int | None = None,
+    attachments: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> Case:
+    """Open a case and give it its protocol number.
+
+    Validates every reference against the organisation (a foreign tenant's topic is as
+    unknown as a missing one), so a case can never point across tenants. A reminder must
+    name the case it chases.
+    """
+    now = now or timezone.now()
+    _choice("channel", channel, Channel)
+    _choice("case_type", case_type, CaseType)
+    _choice("urgency", urgency, Urgency)
+    _choice("severity", severity, Severity)
+    _choice("level", level, Level)
+    title = (title or "").strip()
+    if not title:
+        raise FieldValidationError(title=_("A title is required."))
+    if len(title) > 200:
+        raise FieldValidationError(title=_("The title may not exceed 200 characters."))
+    _check_attachments(attachments)
+    topic = _in_org(Topic, org, topic_id, "topic")
+    subject = _in_org(Subject, org, subject_id, "subject")
+    if subject is not None:
+        if topic is None:
+            topic = subject.topic
+        elif subject.topic_id != topic.pk:
+            raise FieldValidationError(subject=_("This subject does not belong to the topic."))
+    requester = _in_org(Customer, org, requester_id, "requester")
+    queue = _in_org(Queue, org, queue_id, "queue")
+    related = _in_org(Case, org, related_case_id, "related_case")
+    if case_type == CaseType.REMINDER and related is None:
+        raise FieldValidationError(related_case=_("A reminder must name the case it chases."))
+    assignee = _writing_member(org, assignee_id, "assignee")
+
+    protocol = allocate_protocol(org=org, at=now)
+    case = Case.objects.create(
+        organization=org,
+        protocol_number=protocol.number,
+        protocol_year=protocol.year,
+        protocol_seq=protocol.seq,
+        channel=channel,
+        case_type=case_type,
+        topic=topic,
+        subject=subject,
+        urgency=urgency,
+        severity=severity,
+        level=level,
+        title=title,
+        description=description,
+        requester=requester,
+        assignee=assignee,
+        queue=queue,
+        related_case=related,
+        created_by_id=actor.user_id,
+        created_at=now,
+        updated_at=now,
+    )
+    audit.record_create(org_id=org.pk, actor=actor, instance=case, fields=CASE_AUDITED_FIELDS)
+    record_event(
+        org_id=org.pk,
+        kind=EventKind.CASE_OPENED,
+        actor=actor,
+        channel=channel,
+        case_id=case.pk,
+        customer_id=requester.pk if requester else None,
+        data={"protocol": case.protocol_number, "type": case_type, "urgency": urgency},
+        at=now,
+    )
+    if attachments:
+        message = Message.objects.create(
+            organization=org,
+            case=case,
+            direction=MessageDirection.INBOUND,
+            channel=channel,
+            author_user_id=actor.user_id,
+            author_customer=requester,
+            body=description or title,
+            created_at=now,
+        )
+        _store_attachments(org=org, message=message, files=attachments)
+    if assignee is not None:
+        record_event(
+            org_id=org.pk, kind=EventKind.ASSIGNED, actor=actor, channel=channel,
+            case_id=case.pk, data={"assignee": assignee.pk, "level": level}, at=now,
+        )
+    return case
+
+
+def _lock(case: Case) -> Case:
+    """Re-read the case under a row lock so concurrent changes serialise."""
+    return Case.objects.select_for_update().get(pk=case.pk, organization_id=case.organization_id)
+
+
+@transaction.atomic
+def change_status(*, case: Case, actor: Actor, status: str, now: datetime | None = None) -> Case:
+    """Move the case through its lifecycle; anything not in TRANSITIONS is refused (409)."""
+    _choice("status", status, Status)
+    now = now or timezone.now()
+    case = _lock(case)
+    if status not in TRANSITIONS[case.status]:
+        raise IllegalTransition(
+            _("A case cannot go from “%(old)s” to “%(new)s”.")
+            % {"old": Status(case.status).label, "new": Status(status).label}
+        )
+    before = audit.snapshot(case, ["status"])
+    old = case.status
+    case.status = status
+    if status == Status.RESOLVED:
+        case.resolved_at = now
+    elif status == Status.CLOSED:
+        case.closed_at = now
+        case.resolved_at = case.resolved_at or now
+    elif status == Status.REOPENED:
+        case.resolved_at = None
+        case.closed_at = None
+    case.updated_at = now
+    case.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    audit.record_update(org_id=case.organization_id, actor=actor, instance=case, before=before)
+    record_event(
+        org_id=case.organization_id, kind=EventKind.STATUS_CHANGED, actor=actor,
+        channel=case.channel, case_id=case.pk, data={"from": old, "to": status}, at=now,
+    )
+    return case
+
+
+@transaction.atomic
+def assign_case(
+    *,
+    case: Case,
+    actor: Actor,
+    assignee_id: int | None,
+    level: str | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Give the case to an operator and/or a level; raising the level is an escalation."""
+    now = now or timezone.now()
+    case = _lock(case)
+    org = case.organization
+    assignee = _writing_member(org, assignee_id, "assignee")
+    if level is not None:
+        _choice("level", level, Level)
+    before = audit.snapshot(case, ["assignee", "level"])
+    old_level = case.level
+    case.assignee = assignee
+    if level is not None:
+        case.level = level
+    case.updated_at = now
+    case.save(update_fields=["assignee", "level", "updated_at"])
+    if audit.record_update(org_id=org.pk, actor=actor, instance=case, before=before) is None:
+        return case
+    if before["assignee"] != case.assignee_id:
+        record_event(
+            org_id=org.pk, kind=EventKind.ASSIGNED, actor=actor, channel=case.channel,
+            case_id=case.pk, data={"assignee": case.assignee_id, "level": case.level}, at=now,
+        )
+    if LEVEL_RANK[Level(case.level)] > LEVEL_RANK[Level(old_level)]:
+        record_event(
+            org_id=org.pk, kind=EventKind.ESCALATED, actor=actor, channel=case.channel,
+            case_id=case.pk, data={"from": old_level, "to": case.level}, at=now,
+        )
+    return case
+
+
+@transaction.atomic
+def change_urgency(
+    *,
+    case: Case,
+    actor: Actor,
+    urgency: str,
+    severity: str | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Set the urgency (and optionally severity) chosen by the operator."""
+    now = now or timezone.now()
+    _choice("urgency", urgency, Urgency)
+    if severity is not None:
+        _choice("severity", severity, Severity)
+    case = _lock(case)
+    before = audit.snapshot(case, ["urgency", "severity"])
+    case.urgency = urgency
+    if severity is not None:
+        case.severity = severity
+    case.updated_at = now
+    case.save(update_fields=["urgency", "severity", "updated_at"])
+    changes = audit.record_update(
+        org_id=case.organization_id, actor=actor, instance=case, before=before
+    )
+    if changes is not None:
+        record_event(
+            org_id=case.organization_id, kind=EventKind.URGENCY_CHANGED, actor=actor,
+            channel=case.channel, case_id=case.pk,
+            data={"from": before["urgency"], "to": urgency, "severity": case.severity}, at=now,
+        )
+    return case
+
+
+_EVENT_FOR_DIRECTION = {
+    MessageDirection.INBOUND: EventKind.MESSAGE_RECEIVED,
+    MessageDirection.OUTBOUND: EventKind.MESSAGE_SENT,
+    MessageDirection.NOTE: EventKind.NOTE_ADDED,
+}
+
+
+@transaction.atomic
+def add_message(
+    *,
+    case: Case,
+    actor: Actor,
+    direction: str,
+    body: str,
+    channel: str | None = None,
+    attachments: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> Message:
+    """Add an inbound message, an outbound reply or an internal note.
+
+    The first reply to a new case records the first response and opens the case; a
+    customer's answer to a case waiting on them puts it back to open.
+    """
+    now = now or timezone.now()
+    _choice("direction", direction, MessageDirection)
+    body = (body or "").strip()
+    if not body and not attachments:
+        raise FieldValidationError(body=_("The message is empty."))
+    _check_attachments(attachments)
+    channel = _choice("channel", channel or case.channel, Channel)
+    case = _lock(case)
+    is_customer = direction == MessageDirection.INBOUND
+    message = Message.objects.create(
+        organization_id=case.organization_id,
+        case=case,
+        direction=direction,
+        channel=channel,
+        author_user_id=None if is_customer else actor.user_id,
+        author_customer_id=case.requester_id if is_customer else None,
+        body=body,
+        created_at=now,
+    )
+    _store_attachments(org=case.organization, message=message, files=attachments)
+    record_event(
+        org_id=case.organization_id, kind=_EVENT_FOR_DIRECTION[MessageDirection(direction)],
+        actor=actor, channel=channel, case_id=case.pk, customer_id=case.requester_id,
+        data={"message": message.pk, "attachments": len(attachments)}, at=now,
+    )
+    fields = ["updated_at"]
+    case.updated_at = now
+    if direction == MessageDirection.OUTBOUND and case.first_response_at is None:
+        case.first_response_at = now
+        fields.append("first_response_at")
+    case.save(update_fields=fields)
+    new_status = None
+    if direction == MessageDirection.OUTBOUND and case.status == Status.NEW:
+        new_status = Status.OPEN
+    elif direction == MessageDirection.INBOUND and case.status == Status.WAITING_CUSTOMER:
+        new_status = Status.OPEN
+    if new_status is not None:
+        change_status(case=case, actor=actor, status=new_status, now=now)
+    return message
+
+
+@transaction.atomic
+def add_task(*, case: Case, actor: Actor, title: str, done: bool = False,
+             now: datetime | None = None) -> CaseTask:
+    """Record a piece of work on the case (done now, or to be done)."""
+    now = now or timezone.now()
+    title = (title or "").strip()
+    if not title:
+        raise FieldValidationError(title=_("A task needs a description."))
+    task = CaseTask.objects.create(
+        organization_id=case.organization_id, case=case, title=title[:200], created_at=now,
+        created_by_id=actor.user_id, done_at=now if done else None,
+        done_by_id=actor.user_id if done else None,
+    )
+    audit.record_create(org_id=case.organization_id, actor=actor, instance=task,
+                        fields=["case", "title", "done_at"])
+    return task
+
+
+@transaction.atomic
+def complete_task(*, task: CaseTask, actor: Actor, now: datetime | None = None) -> CaseTask:
+    now = now or timezone.now()
+    if task.done_at is not None:
+        return task
+    before = audit.snapshot(task, ["done_at", "done_by"])
+    task.done_at = now
+    task.done_by_id = actor.user_id
+    task.save(update_fields=["done_at", "done_by"])
+    audit.record_update(org_id=task.organization_id, actor=actor, instance=task, before=before)
+    return task

@@ -1,0 +1,73 @@
+"""The contact event log (ARCHITECTURE rule 4): the source of truth for statistics."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from helpline.cases.choices import Channel
+from helpline.lib.actors import ActorKind
+from helpline.lib.appendonly import AppendOnlyModel
+
+
+class EventKind(models.TextChoices):
+    CASE_OPENED = "case_opened", _("Case opened")
+    MESSAGE_RECEIVED = "message_received", _("Message received")
+    MESSAGE_SENT = "message_sent", _("Message sent")
+    NOTE_ADDED = "note_added", _("Internal note added")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    ESCALATED = "escalated", _("Escalated")
+    URGENCY_CHANGED = "urgency_changed", _("Urgency changed")
+
+
+class ContactEvent(AppendOnlyModel):
+    """One thing that happened in a contact, in the style of Asterisk's queue_log.
+
+    Reports are computed from these rows, never from mutable status fields. References to
+    cases and customers carry no database constraint so that events outlive them.
+    """
+
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="events",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    actor_kind = models.CharField(_("actor kind"), max_length=10, choices=ActorKind.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("actor"), max_length=200, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("contact event")
+        verbose_name_plural = _("contact events")
+        indexes = [
+            models.Index(fields=["organization", "kind", "at"]),
+            models.Index(fields=["case", "at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"

@@ -1,0 +1,60 @@
+"""Who may act for which organisation: the one place that decides tenant access."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpline.lib.errors import NotFound
+from helpline.tenancy.models import ApiToken, Membership, Organization, hash_token
+
+
+def memberships_for_user(*, user: Any) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(user=user, is_active=True, organization__isnull=False)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def membership_for(*, user: Any, org_slug: str) -> Membership:
+    """The user's active membership in the organisation, or NotFound (no hint it exists)."""
+    if not user.is_authenticated:
+        raise NotFound(_("No such organisation."))
+    m = (
+        Membership.objects.filter(user=user, organization__slug=org_slug, is_active=True)
+        .select_related("organization")
+        .first()
+    )
+    if m is None:
+        raise NotFound(_("No such organisation."))
+    return m
+
+
+def membership_for_token(raw: str) -> Membership | None:
+    """The membership an API token acts for, or None if unknown or revoked."""
+    token = (
+        ApiToken.objects.filter(key_hash=hash_token(raw), revoked_at__isnull=True)
+        .select_related("membership__organization", "membership__user")
+        .first()
+    )
+    if token is None or not token.membership.is_active or not token.membership.user.is_active:
+        return None
+    now = timezone.now()
+    # Refresh last use at most once a minute: a write per API call would double its cost.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.membership
+
+
+def operators_for(*, org: Organization) -> QuerySet[Membership]:
+    from helpline.tenancy.models import WRITING_ROLES
+
+    return (
+        Membership.objects.filter(organization=org, is_active=True, role__in=WRITING_ROLES)
+        .select_related("user")
+        .order_by("user__username")
+    )
