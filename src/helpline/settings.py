@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "helpline.routing",
     "helpline.desk",
     "helpline.api",
+    "helpline.demo",
 ]
 
 MIDDLEWARE = [

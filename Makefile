@@ -1,0 +1,53 @@
+# Helpline: the two commands a new user needs are `make run` and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export HELPLINE_DATA_DIR ?= $(CURDIR)/var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast setup demo serve lint format messages bench clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+	$(VENV)/bin/pip install -q -r requirements.lock
+	$(VENV)/bin/pip install -q --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.installed
+	mkdir -p $(HELPLINE_DATA_DIR)
+
+## make run: venv, pinned deps, migrate the embedded SQLite db, load the demo, serve on :8000
+run: setup
+	$(PY) -m helpline migrate --no-input -v0
+	$(PY) -m helpline load_demo --if-empty
+	$(PY) -m helpline collectstatic --no-input -v0
+	$(PY) -m helpline demo_logins
+	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	$(VENV)/bin/uvicorn helpline.asgi:application --host $(HOST) --port $(PORT) --workers 1
+
+## make test: everything the suite needs (venv, Chromium for browser tests), then the suite
+test: setup
+	bash scripts/ensure-chromium
+	$(PY) -m pytest -q $(PYTEST_ARGS); rc=$$?; [ $$rc -ne 5 ] || { echo "pytest ran no test"; exit 1; }; exit $$rc
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench conftest.py
+	$(VENV)/bin/ruff format --check src tests bench conftest.py
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff check --fix src tests bench conftest.py
+	$(VENV)/bin/ruff format src tests bench conftest.py
+
+## make messages: refresh the .po catalogues and compile them
+messages: setup
+	cd src/helpline && ../../$(PY) -m django makemessages -l pt_BR -l it -l cs --no-obsolete --settings=helpline.settings
+	cd src/helpline && ../../$(PY) -m django compilemessages --settings=helpline.settings
+
+clean:
+	rm -rf $(VENV) var
