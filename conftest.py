@@ -56,6 +56,14 @@ def _tenant(*, slug: str, name: str, country: str, language: str, tz: str, prefi
     )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> None:
+    """PBKDF2 at production strength costs ~0.3 s per user; tests create dozens."""
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tenant_a(db: None) -> Tenant:
     """An Italian municipal help desk."""

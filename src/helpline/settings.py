@@ -8,6 +8,7 @@ Everything that differs between a laptop and production comes from the environme
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -94,8 +95,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;"
         ),
     }
+    # Tests use a file (not :memory:) so that multi-process and live-server tests share it;
+    # one file per test run so that concurrent runs on one machine never collide.
     DATABASES["default"]["TEST"] = {
-        "NAME": os.environ.get("HELPLINE_TEST_SQLITE", str(DATA_DIR / "test-helpline.sqlite3"))
+        "NAME": os.environ.get(
+            "HELPLINE_TEST_SQLITE",
+            str(Path(tempfile.gettempdir()) / f"helpline-test-{os.getpid()}.sqlite3"),
+        )
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
