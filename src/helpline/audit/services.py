@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from helpline.audit.models import AuditAction, AuditEntry
 from helpline.lib.actors import Actor
@@ -45,9 +46,15 @@ def record(
     action: str,
     instance: models.Model,
     changes: dict[str, list[Any]],
+    at: datetime | None = None,
 ) -> AuditEntry:
-    """Append one audit entry for ``instance``."""
+    """Append one audit entry for ``instance``, dated ``at`` (default: now).
+
+    Services pass the ``now`` they act at, so the audit log and the contact event log
+    agree on when a change happened (also when a loader or an import places it in the past).
+    """
     return AuditEntry.objects.create(
+        at=at or timezone.now(),
         organization_id=org_id,
         actor_kind=actor.kind,
         actor_user_id=actor.user_id,
@@ -62,7 +69,12 @@ def record(
 
 
 def record_create(
-    *, org_id: int | None, actor: Actor, instance: models.Model, fields: Iterable[str]
+    *,
+    org_id: int | None,
+    actor: Actor,
+    instance: models.Model,
+    fields: Iterable[str],
+    at: datetime | None = None,
 ) -> AuditEntry:
     values = snapshot(instance, fields)
     return record(
@@ -71,23 +83,35 @@ def record_create(
         action=AuditAction.CREATE,
         instance=instance,
         changes={k: [None, v] for k, v in values.items() if v not in (None, "")},
+        at=at,
     )
 
 
 def record_update(
-    *, org_id: int | None, actor: Actor, instance: models.Model, before: dict[str, Any]
+    *,
+    org_id: int | None,
+    actor: Actor,
+    instance: models.Model,
+    before: dict[str, Any],
+    at: datetime | None = None,
 ) -> AuditEntry | None:
     """Record what changed since ``before`` (a snapshot); nothing if nothing changed."""
     changes = diff(before, snapshot(instance, before.keys()))
     if not changes:
         return None
     return record(
-        org_id=org_id, actor=actor, action=AuditAction.UPDATE, instance=instance, changes=changes
+        org_id=org_id, actor=actor, action=AuditAction.UPDATE, instance=instance, changes=changes,
+        at=at,
     )
 
 
 def record_delete(
-    *, org_id: int | None, actor: Actor, instance: models.Model, fields: Iterable[str]
+    *,
+    org_id: int | None,
+    actor: Actor,
+    instance: models.Model,
+    fields: Iterable[str],
+    at: datetime | None = None,
 ) -> AuditEntry:
     values = snapshot(instance, fields)
     return record(
@@ -96,4 +120,5 @@ def record_delete(
         action=AuditAction.DELETE,
         instance=instance,
         changes={k: [v, None] for k, v in values.items()},
+        at=at,
     )

@@ -196,7 +196,9 @@ def open_case(
         created_at=now,
         updated_at=now,
     )
-    audit.record_create(org_id=org.pk, actor=actor, instance=case, fields=CASE_AUDITED_FIELDS)
+    audit.record_create(
+        org_id=org.pk, actor=actor, instance=case, fields=CASE_AUDITED_FIELDS, at=now
+    )
     record_event(
         org_id=org.pk,
         kind=EventKind.CASE_OPENED,
@@ -256,7 +258,9 @@ def change_status(*, case: Case, actor: Actor, status: str, now: datetime | None
         case.closed_at = None
     case.updated_at = now
     case.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
-    audit.record_update(org_id=case.organization_id, actor=actor, instance=case, before=before)
+    audit.record_update(
+        org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
+    )
     record_event(
         org_id=case.organization_id, kind=EventKind.STATUS_CHANGED, actor=actor,
         channel=case.channel, case_id=case.pk, data={"from": old, "to": status}, at=now,
@@ -287,7 +291,9 @@ def assign_case(
         case.level = level
     case.updated_at = now
     case.save(update_fields=["assignee", "level", "updated_at"])
-    if audit.record_update(org_id=org.pk, actor=actor, instance=case, before=before) is None:
+    if audit.record_update(
+        org_id=org.pk, actor=actor, instance=case, before=before, at=now
+    ) is None:
         return case
     if before["assignee"] != case.assignee_id:
         record_event(
@@ -324,7 +330,7 @@ def change_urgency(
     case.updated_at = now
     case.save(update_fields=["urgency", "severity", "updated_at"])
     changes = audit.record_update(
-        org_id=case.organization_id, actor=actor, instance=case, before=before
+        org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
     )
     if changes is not None:
         record_event(
@@ -413,7 +419,7 @@ def add_task(*, case: Case, actor: Actor, title: str, done: bool = False,
         done_by_id=actor.user_id if done else None,
     )
     audit.record_create(org_id=case.organization_id, actor=actor, instance=task,
-                        fields=["case", "title", "done_at"])
+                        fields=["case", "title", "done_at"], at=now)
     return task
 
 
@@ -426,5 +432,7 @@ def complete_task(*, task: CaseTask, actor: Actor, now: datetime | None = None) 
     task.done_at = now
     task.done_by_id = actor.user_id
     task.save(update_fields=["done_at", "done_by"])
-    audit.record_update(org_id=task.organization_id, actor=actor, instance=task, before=before)
+    audit.record_update(
+        org_id=task.organization_id, actor=actor, instance=task, before=before, at=now
+    )
     return task
