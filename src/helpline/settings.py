@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # serves Swagger UI from its own static files (no CDN)
     "helpline.tenancy",
     "helpline.audit",
     "helpline.events",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from helpline.audit.models import AuditEntry
 from helpline.cases.choices import URGENCY_RANK
-from helpline.cases.models import Case, Message, Subject, Topic
+from helpline.cases.models import Attachment, Case, Message, Subject, Topic
 from helpline.events.models import ContactEvent
 from helpline.lib.errors import FieldValidationError, NotFound
 from helpline.lib.keyset import BadCursor, Page, paginate
@@ -166,3 +166,18 @@ def topics_for(*, org: Organization, active_only: bool = True) -> QuerySet[Topic
 
 def subjects_for(*, org: Organization) -> QuerySet[Subject]:
     return Subject.objects.filter(organization=org, is_active=True).select_related("topic")
+
+
+def case_events(*, case: Case) -> QuerySet[ContactEvent]:
+    """The contact events of a case, oldest first."""
+    return ContactEvent.objects.filter(
+        organization_id=case.organization_id, case_id=case.pk
+    ).order_by("at", "id")
+
+
+def get_attachment(*, org: Organization, attachment_id: int) -> Attachment:
+    """An attachment of the organisation, or NotFound (also for other tenants' ids)."""
+    attachment = Attachment.objects.filter(organization=org, pk=attachment_id).first()
+    if attachment is None:
+        raise NotFound(_("No such attachment."))
+    return attachment

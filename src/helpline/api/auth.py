@@ -1,0 +1,55 @@
+"""API authentication: ``Authorization: Bearer <token>``.
+
+A token belongs to one membership, so ``request.auth`` is that ``Membership`` and its
+organisation scopes every call. Unknown, revoked or inactive tokens get 401; a read-only
+member (client referent) calling a writing endpoint gets 403 before anything is looked up.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja.security import HttpBearer
+
+from helpline.lib.actors import Actor
+from helpline.lib.errors import Forbidden
+from helpline.tenancy.models import Membership, Organization
+from helpline.tenancy.selectors import membership_for_token
+
+
+class TokenAuth(HttpBearer):
+    """Any active member's token: reading endpoints."""
+
+    openapi_scheme = "bearer"
+
+    def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
+        return membership_for_token(token) if token else None
+
+
+class WriterTokenAuth(TokenAuth):
+    """A token of a member whose role may change cases and customers."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
+        membership = super().authenticate(request, token)
+        if membership is not None and not membership.can_write:
+            raise Forbidden(_("Your role may read but not change anything."))
+        return membership
+
+
+token_auth = TokenAuth()
+writer_auth = WriterTokenAuth()
+
+
+def membership(request: HttpRequest) -> Membership:
+    return cast(Membership, cast(Any, request).auth)
+
+
+def org(request: HttpRequest) -> Organization:
+    """The organisation the caller's token acts for."""
+    return membership(request).organization
+
+
+def actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(membership(request).user)

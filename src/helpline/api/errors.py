@@ -1,0 +1,83 @@
+"""One error format for the whole API.
+
+Every error body is ``{"detail": ...}``. Validation errors (ninja's own, from the request
+schemas, and ``FieldValidationError`` raised by services) are 422 with
+``{"detail": [{"loc": [source, field], "msg": ..., "type": ...}, ...]}``, where ``source`` is
+``query``, ``path`` or ``body`` (a multipart form is the body too) and ``field`` is the name
+the client sent. Other domain errors carry a message: ``{"detail": "No such case."}``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja.errors import ValidationError
+
+from helpline.lib.errors import DomainError, FieldValidationError
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
+
+#: Handlers name their JSON body parameter ``payload`` and their query schema parameter
+#: ``query``; clients never see those names in an error's ``loc``.
+SCHEMA_PARAMS = {"body": "payload", "query": "query"}
+
+#: Services name references by the model field (``topic``); the API by its id (``topic_id``).
+API_FIELD_NAMES = {
+    "topic": "topic_id",
+    "subject": "subject_id",
+    "requester": "requester_id",
+    "assignee": "assignee_id",
+    "related_case": "related_case_id",
+    "queue": "queue_id",
+    "segment": "segment_id",
+}
+
+#: ninja's parameter sources, as clients see them.
+_SOURCES = {"form": "body", "file": "body"}
+
+
+def _source(request: HttpRequest) -> str:
+    return "query" if request.method in ("GET", "HEAD") else "body"
+
+
+def field_errors(request: HttpRequest, exc: FieldValidationError) -> list[dict[str, Any]]:
+    """The 422 items for a service's field errors, one per message."""
+    source = _source(request)
+    return [
+        {"loc": [source, API_FIELD_NAMES.get(field, field)], "msg": msg, "type": "value_error"}
+        for field, messages in exc.errors.items()
+        for msg in messages
+    ]
+
+
+def normalise_loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """ninja says ``["body", "payload", "title"]``, ``["query", "query", "status", 0]`` or
+    ``["form", "direction"]``; clients get ``["body", "title"]``, ``["query", "status", 0]``
+    and ``["body", "direction"]``."""
+    parts = list(loc)
+    if not parts:
+        return parts
+    parts[0] = _SOURCES.get(parts[0], parts[0])
+    if len(parts) > 2 and parts[1] == SCHEMA_PARAMS.get(parts[0]):
+        del parts[1]
+    return parts
+
+
+def install(api: NinjaAPI) -> None:
+    """Register the handlers that turn domain errors into HTTP responses."""
+
+    @api.exception_handler(ValidationError)
+    def _ninja_validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        detail = [{**err, "loc": normalise_loc(err.get("loc", ()))} for err in exc.errors]
+        return api.create_response(request, {"detail": detail}, status=422)
+
+    @api.exception_handler(FieldValidationError)
+    def _field_validation(request: HttpRequest, exc: FieldValidationError) -> HttpResponse:
+        return api.create_response(request, {"detail": field_errors(request, exc)}, status=422)
+
+    @api.exception_handler(DomainError)
+    def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        # NotFound -> 404, IllegalTransition -> 409, Forbidden -> 403 (status on the class).
+        return api.create_response(request, {"detail": exc.message}, status=exc.status_code)

@@ -1,0 +1,49 @@
+"""Types and schemas shared by every router."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from ninja import Schema
+from pydantic import AfterValidator, Field
+
+#: Largest id a database row can have (signed 64 bits); larger ones would overflow the query.
+MAX_ID = 2**63 - 1
+
+#: A row id in a request body or query.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+def _utc(value: datetime) -> datetime:
+    # Naive input is read as UTC; output is always UTC so clients never guess a zone.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+#: A timezone-aware UTC datetime (ISO 8601 with ``Z`` in responses).
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+class ErrorOut(Schema):
+    """``{"detail": "No such case."}``"""
+
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    loc: list[Any]
+    msg: str
+    type: str
+
+
+class ValidationErrorOut(Schema):
+    """422: one item per problem, ``loc`` = ``[source, field]``."""
+
+    detail: list[FieldErrorOut]
+
+
+#: Error responses that every authenticated endpoint may give.
+READ_ERRORS: dict[int, Any] = {401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut}
+WRITE_ERRORS: dict[int, Any] = {**READ_ERRORS, 403: ErrorOut}
