@@ -35,8 +35,13 @@ class Tenant:
 
 def _tenant(*, slug: str, name: str, country: str, language: str, tz: str, prefix: str) -> Tenant:
     org = create_organization(
-        actor=SYSTEM, name=name, slug=slug, country=country, language=language,
-        time_zone=tz, protocol_prefix=prefix,
+        actor=SYSTEM,
+        name=name,
+        slug=slug,
+        country=country,
+        language=language,
+        time_zone=tz,
+        protocol_prefix=prefix,
     )
     users = {}
     for role in (Role.OPERATOR, Role.SUPERVISOR, Role.CLIENT_REFERENT):
@@ -50,8 +55,13 @@ def _tenant(*, slug: str, name: str, country: str, language: str, tz: str, prefi
     _t, token = create_api_token(actor=SYSTEM, membership=op_m, name="tests")
     _t2, ref_token = create_api_token(actor=SYSTEM, membership=ref_m, name="tests")
     return Tenant(
-        org=org, operator=users[Role.OPERATOR], supervisor=users[Role.SUPERVISOR],
-        referent=users[Role.CLIENT_REFERENT], topic=topic, subject=subject, token=token,
+        org=org,
+        operator=users[Role.OPERATOR],
+        supervisor=users[Role.SUPERVISOR],
+        referent=users[Role.CLIENT_REFERENT],
+        topic=topic,
+        subject=subject,
+        token=token,
         referent_token=ref_token,
     )
 
@@ -67,15 +77,27 @@ def _fast_password_hashing() -> None:
 @pytest.fixture
 def tenant_a(db: None) -> Tenant:
     """An Italian municipal help desk."""
-    return _tenant(slug="comune", name="Comune di Esempio", country="IT", language="it",
-                   tz="Europe/Rome", prefix="CMN")
+    return _tenant(
+        slug="comune",
+        name="Comune di Esempio",
+        country="IT",
+        language="it",
+        tz="Europe/Rome",
+        prefix="CMN",
+    )
 
 
 @pytest.fixture
 def tenant_b(db: None) -> Tenant:
     """A Brazilian water utility."""
-    return _tenant(slug="aguas", name="Águas do Vale", country="BR", language="pt-br",
-                   tz="America/Sao_Paulo", prefix="AGV")
+    return _tenant(
+        slug="aguas",
+        name="Águas do Vale",
+        country="BR",
+        language="pt-br",
+        tz="America/Sao_Paulo",
+        prefix="AGV",
+    )
 
 
 @pytest.fixture

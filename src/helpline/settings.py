@@ -139,7 +139,9 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"
 
 # Uploads: one attachment may not exceed this many bytes (rejected with a field error).
-HELPLINE_MAX_ATTACHMENT_BYTES = int(os.environ.get("HELPLINE_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024))
+HELPLINE_MAX_ATTACHMENT_BYTES = int(
+    os.environ.get("HELPLINE_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = HELPLINE_MAX_ATTACHMENT_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -100,7 +100,11 @@ def record_update(
     if not changes:
         return None
     return record(
-        org_id=org_id, actor=actor, action=AuditAction.UPDATE, instance=instance, changes=changes,
+        org_id=org_id,
+        actor=actor,
+        action=AuditAction.UPDATE,
+        instance=instance,
+        changes=changes,
         at=at,
     )
 

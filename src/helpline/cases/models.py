@@ -113,7 +113,9 @@ class Case(models.Model):
     severity = models.CharField(
         _("severity"), max_length=16, choices=Severity.choices, default=Severity.MINOR
     )
-    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.NEW)
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.NEW
+    )
     level = models.CharField(_("level"), max_length=4, choices=Level.choices, default=Level.L1)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)

@@ -21,7 +21,7 @@ from helpline.tenancy.models import Organization
 
 _TABLE = ProtocolCounter._meta.db_table
 _INCREMENT = (
-    f"UPDATE {_TABLE} SET last_seq = last_seq + 1 "  # noqa: S608 - table name is ours
+    f"UPDATE {_TABLE} SET last_seq = last_seq + 1 "
     "WHERE organization_id = %s AND year = %s RETURNING last_seq"
 )
 

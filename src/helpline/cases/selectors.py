@@ -7,7 +7,8 @@ from datetime import datetime
 from itertools import chain
 from typing import Any
 
-from django.db.models import Case as When_, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case as When_
+from django.db.models import IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from helpline.audit.models import AuditEntry
@@ -108,8 +109,9 @@ def list_cases(
 def get_case(*, org: Organization, case_id: int) -> Case:
     case = (
         Case.objects.filter(organization=org, pk=case_id)
-        .select_related("topic", "subject", "requester", "assignee", "queue", "related_case",
-                        "organization")
+        .select_related(
+            "topic", "subject", "requester", "assignee", "queue", "related_case", "organization"
+        )
         .first()
     )
     if case is None:

@@ -70,16 +70,16 @@ def _check_attachments(files: Sequence[UploadedFile]) -> None:
     for f in files:
         if len(f.content) > limit:
             raise FieldValidationError(
-                attachments=_(
-                    "“%(name)s” is %(size)d bytes; the limit is %(limit)d bytes."
-                )
+                attachments=_("“%(name)s” is %(size)d bytes; the limit is %(limit)d bytes.")
                 % {"name": f.filename, "size": len(f.content), "limit": limit}
             )
         if not f.filename.strip():
             raise FieldValidationError(attachments=_("An attachment has no file name."))
 
 
-def _store_attachments(*, org: Organization, message: Message, files: Sequence[UploadedFile]) -> None:
+def _store_attachments(
+    *, org: Organization, message: Message, files: Sequence[UploadedFile]
+) -> None:
     """Store files by content hash (writing the same bytes twice is harmless, so a rolled-back
     transaction leaves at most an unreferenced file, never a reference without a file)."""
     for f in files:
@@ -116,7 +116,9 @@ def _in_org(model: type[Any], org: Organization, pk: int | None, field: str) -> 
         return None
     obj = model.objects.filter(organization=org, pk=pk).first()
     if obj is None:
-        raise FieldValidationError(**{field: _("Unknown %(field)s: %(id)s") % {"field": field, "id": pk}})
+        raise FieldValidationError(
+            **{field: _("Unknown %(field)s: %(id)s") % {"field": field, "id": pk}}
+        )
     return obj
 
 
@@ -223,8 +225,13 @@ def open_case(
         _store_attachments(org=org, message=message, files=attachments)
     if assignee is not None:
         record_event(
-            org_id=org.pk, kind=EventKind.ASSIGNED, actor=actor, channel=channel,
-            case_id=case.pk, data={"assignee": assignee.pk, "level": level}, at=now,
+            org_id=org.pk,
+            kind=EventKind.ASSIGNED,
+            actor=actor,
+            channel=channel,
+            case_id=case.pk,
+            data={"assignee": assignee.pk, "level": level},
+            at=now,
         )
     return case
 
@@ -262,8 +269,13 @@ def change_status(*, case: Case, actor: Actor, status: str, now: datetime | None
         org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
     )
     record_event(
-        org_id=case.organization_id, kind=EventKind.STATUS_CHANGED, actor=actor,
-        channel=case.channel, case_id=case.pk, data={"from": old, "to": status}, at=now,
+        org_id=case.organization_id,
+        kind=EventKind.STATUS_CHANGED,
+        actor=actor,
+        channel=case.channel,
+        case_id=case.pk,
+        data={"from": old, "to": status},
+        at=now,
     )
     return case
 
@@ -291,19 +303,30 @@ def assign_case(
         case.level = level
     case.updated_at = now
     case.save(update_fields=["assignee", "level", "updated_at"])
-    if audit.record_update(
-        org_id=org.pk, actor=actor, instance=case, before=before, at=now
-    ) is None:
+    if (
+        audit.record_update(org_id=org.pk, actor=actor, instance=case, before=before, at=now)
+        is None
+    ):
         return case
     if before["assignee"] != case.assignee_id:
         record_event(
-            org_id=org.pk, kind=EventKind.ASSIGNED, actor=actor, channel=case.channel,
-            case_id=case.pk, data={"assignee": case.assignee_id, "level": case.level}, at=now,
+            org_id=org.pk,
+            kind=EventKind.ASSIGNED,
+            actor=actor,
+            channel=case.channel,
+            case_id=case.pk,
+            data={"assignee": case.assignee_id, "level": case.level},
+            at=now,
         )
     if LEVEL_RANK[Level(case.level)] > LEVEL_RANK[Level(old_level)]:
         record_event(
-            org_id=org.pk, kind=EventKind.ESCALATED, actor=actor, channel=case.channel,
-            case_id=case.pk, data={"from": old_level, "to": case.level}, at=now,
+            org_id=org.pk,
+            kind=EventKind.ESCALATED,
+            actor=actor,
+            channel=case.channel,
+            case_id=case.pk,
+            data={"from": old_level, "to": case.level},
+            at=now,
         )
     return case
 
@@ -334,9 +357,13 @@ def change_urgency(
     )
     if changes is not None:
         record_event(
-            org_id=case.organization_id, kind=EventKind.URGENCY_CHANGED, actor=actor,
-            channel=case.channel, case_id=case.pk,
-            data={"from": before["urgency"], "to": urgency, "severity": case.severity}, at=now,
+            org_id=case.organization_id,
+            kind=EventKind.URGENCY_CHANGED,
+            actor=actor,
+            channel=case.channel,
+            case_id=case.pk,
+            data={"from": before["urgency"], "to": urgency, "severity": case.severity},
+            at=now,
         )
     return case
 
@@ -385,9 +412,14 @@ def add_message(
     )
     _store_attachments(org=case.organization, message=message, files=attachments)
     record_event(
-        org_id=case.organization_id, kind=_EVENT_FOR_DIRECTION[MessageDirection(direction)],
-        actor=actor, channel=channel, case_id=case.pk, customer_id=case.requester_id,
-        data={"message": message.pk, "attachments": len(attachments)}, at=now,
+        org_id=case.organization_id,
+        kind=_EVENT_FOR_DIRECTION[MessageDirection(direction)],
+        actor=actor,
+        channel=channel,
+        case_id=case.pk,
+        customer_id=case.requester_id,
+        data={"message": message.pk, "attachments": len(attachments)},
+        at=now,
     )
     fields = ["updated_at"]
     case.updated_at = now
@@ -395,31 +427,40 @@ def add_message(
         case.first_response_at = now
         fields.append("first_response_at")
     case.save(update_fields=fields)
-    new_status = None
-    if direction == MessageDirection.OUTBOUND and case.status == Status.NEW:
-        new_status = Status.OPEN
-    elif direction == MessageDirection.INBOUND and case.status == Status.WAITING_CUSTOMER:
-        new_status = Status.OPEN
-    if new_status is not None:
-        change_status(case=case, actor=actor, status=new_status, now=now)
+    answered_new = direction == MessageDirection.OUTBOUND and case.status == Status.NEW
+    customer_replied = (
+        direction == MessageDirection.INBOUND and case.status == Status.WAITING_CUSTOMER
+    )
+    if answered_new or customer_replied:
+        change_status(case=case, actor=actor, status=Status.OPEN, now=now)
     return message
 
 
 @transaction.atomic
-def add_task(*, case: Case, actor: Actor, title: str, done: bool = False,
-             now: datetime | None = None) -> CaseTask:
+def add_task(
+    *, case: Case, actor: Actor, title: str, done: bool = False, now: datetime | None = None
+) -> CaseTask:
     """Record a piece of work on the case (done now, or to be done)."""
     now = now or timezone.now()
     title = (title or "").strip()
     if not title:
         raise FieldValidationError(title=_("A task needs a description."))
     task = CaseTask.objects.create(
-        organization_id=case.organization_id, case=case, title=title[:200], created_at=now,
-        created_by_id=actor.user_id, done_at=now if done else None,
+        organization_id=case.organization_id,
+        case=case,
+        title=title[:200],
+        created_at=now,
+        created_by_id=actor.user_id,
+        done_at=now if done else None,
         done_by_id=actor.user_id if done else None,
     )
-    audit.record_create(org_id=case.organization_id, actor=actor, instance=task,
-                        fields=["case", "title", "done_at"], at=now)
+    audit.record_create(
+        org_id=case.organization_id,
+        actor=actor,
+        instance=task,
+        fields=["case", "title", "done_at"],
+        at=now,
+    )
     return task
 
 

@@ -84,17 +84,28 @@ def create_customer(
     """Create a customer; phone goes to E.164 and the tax id is checked for the country."""
     values = _clean(
         org,
-        {"name": name, "email": email, "phone": phone, "tax_id": tax_id,
-         "segment_id": segment_id, "language": language},
+        {
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "tax_id": tax_id,
+            "segment_id": segment_id,
+            "language": language,
+        },
     )
-    if values["tax_id"] and Customer.objects.filter(organization=org, tax_id=values["tax_id"]).exists():
+    if (
+        values["tax_id"]
+        and Customer.objects.filter(organization=org, tax_id=values["tax_id"]).exists()
+    ):
         raise _duplicate_tax_id()
     try:
         with transaction.atomic():
             customer = Customer.objects.create(organization=org, **values)
     except IntegrityError as exc:  # a concurrent creation with the same tax id
         raise _duplicate_tax_id() from exc
-    audit.record_create(org_id=org.pk, actor=actor, instance=customer, fields=CUSTOMER_AUDITED_FIELDS)
+    audit.record_create(
+        org_id=org.pk, actor=actor, instance=customer, fields=CUSTOMER_AUDITED_FIELDS
+    )
     return customer
 
 
@@ -113,19 +124,32 @@ def update_customer(
     """Change the given fields only; the audit entry holds before and after."""
     given = {
         k: v
-        for k, v in {"name": name, "email": email, "phone": phone, "tax_id": tax_id,
-                     "segment_id": segment_id, "language": language}.items()
+        for k, v in {
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "tax_id": tax_id,
+            "segment_id": segment_id,
+            "language": language,
+        }.items()
         if v is not _UNSET
     }
     values = _clean(customer.organization, given)
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
-    if values.get("tax_id") and Customer.objects.filter(
-        organization_id=customer.organization_id, tax_id=values["tax_id"]
-    ).exclude(pk=customer.pk).exists():
+    if (
+        values.get("tax_id")
+        and Customer.objects.filter(
+            organization_id=customer.organization_id, tax_id=values["tax_id"]
+        )
+        .exclude(pk=customer.pk)
+        .exists()
+    ):
         raise _duplicate_tax_id()
     before = audit.snapshot(customer, CUSTOMER_AUDITED_FIELDS)
     for key, value in values.items():
         setattr(customer, key, value)
     customer.save()
-    audit.record_update(org_id=customer.organization_id, actor=actor, instance=customer, before=before)
+    audit.record_update(
+        org_id=customer.organization_id, actor=actor, instance=customer, before=before
+    )
     return customer

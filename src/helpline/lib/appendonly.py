@@ -20,7 +20,7 @@ class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
 
@@ -35,7 +35,7 @@ class AppendOnlyModel(models.Model):
             raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
 
 
@@ -66,7 +66,10 @@ def trigger_sql(table: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]
         ),
     ]
     reverse = [
-        ("postgresql", f"DROP TRIGGER IF EXISTS {pg_fn} ON {table}; DROP FUNCTION IF EXISTS {pg_fn}();"),
+        (
+            "postgresql",
+            f"DROP TRIGGER IF EXISTS {pg_fn} ON {table}; DROP FUNCTION IF EXISTS {pg_fn}();",
+        ),
         ("sqlite", f"DROP TRIGGER IF EXISTS {table}_no_update;"),
     ]
     return forward, reverse

@@ -25,14 +25,14 @@ class FieldValidationError(DomainError):
 
     status_code = 422
 
-    def __init__(self, errors: dict[str, list[str]] | None = None, **fields: str | Promise) -> None:
+    def __init__(
+        self, errors: dict[str, list[str]] | None = None, /, **fields: str | Promise
+    ) -> None:
         merged: dict[str, list[str]] = {k: list(v) for k, v in (errors or {}).items()}
         for field, msg in fields.items():
             merged.setdefault(field, []).append(str(msg))
         self.errors = merged
-        super().__init__(
-            "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in merged.items())
-        )
+        super().__init__("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in merged.items()))
 
 
 class NotFound(DomainError):

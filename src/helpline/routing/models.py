@@ -20,7 +20,10 @@ class Queue(models.Model):
     name = models.CharField(_("name"), max_length=120)
     level = models.CharField(_("level"), max_length=4, choices=Level.choices, default=Level.L1)
     channel = models.CharField(
-        _("channel"), max_length=16, choices=Channel.choices, blank=True,
+        _("channel"),
+        max_length=16,
+        choices=Channel.choices,
+        blank=True,
         help_text=_("Leave blank for a queue that takes every channel."),
     )
     topics = models.ManyToManyField("cases.Topic", blank=True, related_name="queues")

@@ -7,35 +7,89 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tenancy', '0001_initial'),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('actor_kind', models.CharField(choices=[('user', 'User'), ('system', 'System'), ('customer', 'Customer')], max_length=10, verbose_name='actor kind')),
-                ('actor_customer_id', models.BigIntegerField(null=True)),
-                ('actor_label', models.CharField(blank=True, max_length=200, verbose_name='actor')),
-                ('action', models.CharField(choices=[('create', 'Created'), ('update', 'Changed'), ('delete', 'Deleted')], max_length=10, verbose_name='action')),
-                ('object_type', models.CharField(max_length=60, verbose_name='object type')),
-                ('object_id', models.CharField(max_length=40, verbose_name='object id')),
-                ('object_repr', models.CharField(blank=True, max_length=200, verbose_name='object')),
-                ('changes', models.JSONField(blank=True, default=dict, verbose_name='changes')),
-                ('actor_user', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                (
+                    "actor_kind",
+                    models.CharField(
+                        choices=[("user", "User"), ("system", "System"), ("customer", "Customer")],
+                        max_length=10,
+                        verbose_name="actor kind",
+                    ),
+                ),
+                ("actor_customer_id", models.BigIntegerField(null=True)),
+                ("actor_label", models.CharField(blank=True, max_length=200, verbose_name="actor")),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("create", "Created"),
+                            ("update", "Changed"),
+                            ("delete", "Deleted"),
+                        ],
+                        max_length=10,
+                        verbose_name="action",
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=60, verbose_name="object type")),
+                ("object_id", models.CharField(max_length=40, verbose_name="object id")),
+                (
+                    "object_repr",
+                    models.CharField(blank=True, max_length=200, verbose_name="object"),
+                ),
+                ("changes", models.JSONField(blank=True, default=dict, verbose_name="changes")),
+                (
+                    "actor_user",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit entries',
-                'indexes': [models.Index(fields=['organization', 'object_type', 'object_id', 'at'], name='audit_audit_organiz_567873_idx'), models.Index(fields=['organization', 'at'], name='audit_audit_organiz_343c4c_idx')],
+                "verbose_name": "audit entry",
+                "verbose_name_plural": "audit entries",
+                "indexes": [
+                    models.Index(
+                        fields=["organization", "object_type", "object_id", "at"],
+                        name="audit_audit_organiz_567873_idx",
+                    ),
+                    models.Index(
+                        fields=["organization", "at"], name="audit_audit_organiz_343c4c_idx"
+                    ),
+                ],
             },
         ),
     ]

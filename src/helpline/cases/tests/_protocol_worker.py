@@ -20,8 +20,9 @@ def create_cases(db_name: str, org_id: int, count: int) -> list[str]:
     org = Organization.objects.get(pk=org_id)
     actor = Actor.system(f"worker-{os.getpid()}")
     numbers = [
-        open_case(org=org, actor=actor, channel="phone", case_type="information",
-                  title=f"concurrent {i}").protocol_number
+        open_case(
+            org=org, actor=actor, channel="phone", case_type="information", title=f"concurrent {i}"
+        ).protocol_number
         for i in range(count)
     ]
     connections.close_all()

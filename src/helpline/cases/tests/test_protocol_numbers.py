@@ -17,8 +17,14 @@ from helpline.cases.tests._protocol_worker import create_cases
 
 
 def _open(tenant, **kw):
-    return open_case(org=tenant.org, actor=tenant.actor, channel="phone",
-                     case_type="information", title="Question", **kw)
+    return open_case(
+        org=tenant.org,
+        actor=tenant.actor,
+        channel="phone",
+        case_type="information",
+        title="Question",
+        **kw,
+    )
 
 
 def test_numbers_follow_the_default_format_and_count_up(tenant_a):
@@ -57,7 +63,9 @@ def test_a_failed_creation_gives_its_number_back(tenant_a):
     assert third.protocol_seq == 2
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(outcomes=st.lists(st.booleans(), min_size=1, max_size=12))
 def test_any_mix_of_commits_and_rollbacks_leaves_no_gap(tenant_a, outcomes):
     start = Case.objects.filter(organization=tenant_a.org).count()
@@ -84,9 +92,7 @@ def test_concurrent_processes_get_unique_gap_free_numbers(tenant_a):
     ctx = multiprocessing.get_context("spawn")
     db_name = connection.settings_dict["NAME"]
     with ctx.Pool(processes) as pool:
-        results = pool.starmap(
-            create_cases, [(db_name, tenant_a.org.pk, per_process)] * processes
-        )
+        results = pool.starmap(create_cases, [(db_name, tenant_a.org.pk, per_process)] * processes)
     numbers = [n for chunk in results for n in chunk]
     assert len(numbers) == len(set(numbers)) == processes * per_process
     seqs = sorted(

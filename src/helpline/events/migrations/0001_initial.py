@@ -7,36 +7,125 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
-        ('customers', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("customers", "0001_initial"),
+        ("tenancy", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContactEvent',
+            name="ContactEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='when')),
-                ('kind', models.CharField(choices=[('case_opened', 'Case opened'), ('message_received', 'Message received'), ('message_sent', 'Message sent'), ('note_added', 'Internal note added'), ('status_changed', 'Status changed'), ('assigned', 'Assigned'), ('escalated', 'Escalated'), ('urgency_changed', 'Urgency changed')], max_length=32, verbose_name='kind')),
-                ('channel', models.CharField(blank=True, choices=[('phone', 'Phone'), ('email', 'E-mail'), ('pec', 'Certified e-mail (PEC)'), ('fax', 'Fax'), ('web', 'Web form'), ('chat', 'Chat'), ('counter', 'Counter'), ('callback', 'Call-back'), ('voicemail', 'Voicemail'), ('api', 'API')], max_length=16, verbose_name='channel')),
-                ('actor_kind', models.CharField(choices=[('user', 'User'), ('system', 'System'), ('customer', 'Customer')], max_length=10, verbose_name='actor kind')),
-                ('actor_label', models.CharField(blank=True, max_length=200, verbose_name='actor')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='data')),
-                ('actor_user', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='cases.case')),
-                ('customer', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='customers.customer')),
-                ('organization', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='tenancy.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "at",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="when"),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("case_opened", "Case opened"),
+                            ("message_received", "Message received"),
+                            ("message_sent", "Message sent"),
+                            ("note_added", "Internal note added"),
+                            ("status_changed", "Status changed"),
+                            ("assigned", "Assigned"),
+                            ("escalated", "Escalated"),
+                            ("urgency_changed", "Urgency changed"),
+                        ],
+                        max_length=32,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("phone", "Phone"),
+                            ("email", "E-mail"),
+                            ("pec", "Certified e-mail (PEC)"),
+                            ("fax", "Fax"),
+                            ("web", "Web form"),
+                            ("chat", "Chat"),
+                            ("counter", "Counter"),
+                            ("callback", "Call-back"),
+                            ("voicemail", "Voicemail"),
+                            ("api", "API"),
+                        ],
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "actor_kind",
+                    models.CharField(
+                        choices=[("user", "User"), ("system", "System"), ("customer", "Customer")],
+                        max_length=10,
+                        verbose_name="actor kind",
+                    ),
+                ),
+                ("actor_label", models.CharField(blank=True, max_length=200, verbose_name="actor")),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="data")),
+                (
+                    "actor_user",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="events",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="customers.customer",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="tenancy.organization",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'contact event',
-                'verbose_name_plural': 'contact events',
-                'indexes': [models.Index(fields=['organization', 'kind', 'at'], name='events_cont_organiz_abc57a_idx'), models.Index(fields=['case', 'at'], name='events_cont_case_id_e45e89_idx')],
+                "verbose_name": "contact event",
+                "verbose_name_plural": "contact events",
+                "indexes": [
+                    models.Index(
+                        fields=["organization", "kind", "at"], name="events_cont_organiz_abc57a_idx"
+                    ),
+                    models.Index(fields=["case", "at"], name="events_cont_case_id_e45e89_idx"),
+                ],
             },
         ),
     ]

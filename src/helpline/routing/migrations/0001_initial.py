@@ -5,33 +5,90 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0001_initial'),
-        ('customers', '0001_initial'),
-        ('tenancy', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("customers", "0001_initial"),
+        ("tenancy", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Queue',
+            name="Queue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('level', models.CharField(choices=[('l1', 'L1 front office'), ('l2', 'L2 specialist'), ('bo', 'Back office')], default='l1', max_length=4, verbose_name='level')),
-                ('channel', models.CharField(blank=True, choices=[('phone', 'Phone'), ('email', 'E-mail'), ('pec', 'Certified e-mail (PEC)'), ('fax', 'Fax'), ('web', 'Web form'), ('chat', 'Chat'), ('counter', 'Counter'), ('callback', 'Call-back'), ('voicemail', 'Voicemail'), ('api', 'API')], help_text='Leave blank for a queue that takes every channel.', max_length=16, verbose_name='channel')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='queues', to='tenancy.organization')),
-                ('segment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='queues', to='customers.segment')),
-                ('topics', models.ManyToManyField(blank=True, related_name='queues', to='cases.topic')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("l1", "L1 front office"),
+                            ("l2", "L2 specialist"),
+                            ("bo", "Back office"),
+                        ],
+                        default="l1",
+                        max_length=4,
+                        verbose_name="level",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("phone", "Phone"),
+                            ("email", "E-mail"),
+                            ("pec", "Certified e-mail (PEC)"),
+                            ("fax", "Fax"),
+                            ("web", "Web form"),
+                            ("chat", "Chat"),
+                            ("counter", "Counter"),
+                            ("callback", "Call-back"),
+                            ("voicemail", "Voicemail"),
+                            ("api", "API"),
+                        ],
+                        help_text="Leave blank for a queue that takes every channel.",
+                        max_length=16,
+                        verbose_name="channel",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="queues",
+                        to="tenancy.organization",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="queues",
+                        to="customers.segment",
+                    ),
+                ),
+                (
+                    "topics",
+                    models.ManyToManyField(blank=True, related_name="queues", to="cases.topic"),
+                ),
             ],
             options={
-                'verbose_name': 'queue',
-                'verbose_name_plural': 'queues',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'code'), name='uniq_queue_code')],
+                "verbose_name": "queue",
+                "verbose_name_plural": "queues",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("organization", "code"), name="uniq_queue_code")
+                ],
             },
         ),
     ]
