@@ -1,0 +1,455 @@
+"""The agent desk: thin views over the cases, customers and tenancy selectors and services.
+
+Every view below ``/desk/<org_slug>/`` goes through ``org_view``, which resolves the user's
+membership (another tenant's slug is a 404, exactly like a slug that does not exist),
+refuses writes to read-only roles (403) and renders in the organisation's time zone.
+Actions on a case answer htmx requests with the re-rendered case body (the error shown in
+the form, 409 for an illegal transition, 422 for invalid input) and plain browsers with a
+redirect after a successful POST.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django.views.i18n import set_language
+
+from helpline.cases import selectors as case_selectors
+from helpline.cases import services as case_services
+from helpline.cases.choices import TRANSITIONS, Level, MessageDirection, Severity, Status, Urgency
+from helpline.cases.models import Case
+from helpline.customers import selectors as customer_selectors
+from helpline.customers import services as customer_services
+from helpline.desk.forms import (
+    CaseFilterForm,
+    NewCaseForm,
+    add_service_errors,
+    uploaded_files,
+)
+from helpline.lib.actors import Actor
+from helpline.lib.errors import FieldValidationError, IllegalTransition, NotFound
+from helpline.tenancy import selectors as tenancy_selectors
+from helpline.tenancy import services as tenancy_services
+from helpline.tenancy.models import Membership
+
+#: Rows per page of the case list.
+PAGE_SIZE = 50
+
+
+def org_view(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Resolve ``org_slug`` to the user's membership and call ``fn(request, membership, ...)``.
+
+    NotFound anywhere inside (another tenant's case id, say) becomes a 404; POST by a
+    member who may not write is a 403.
+    """
+
+    @login_required
+    @wraps(fn)
+    def wrapper(request: HttpRequest, org_slug: str, **kwargs: Any) -> HttpResponse:
+        try:
+            membership = tenancy_selectors.membership_for(user=request.user, org_slug=org_slug)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        if request.method == "POST" and not membership.can_write:
+            raise PermissionDenied(_("Your role may read but not change this organisation."))
+        with timezone.override(membership.organization.time_zone):
+            try:
+                return fn(request, membership, **kwargs)
+            except NotFound as exc:
+                raise Http404(exc.message) from exc
+
+    return wrapper
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.for_user(request.user)
+
+
+def _base_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+    return {
+        "membership": membership,
+        "org": membership.organization,
+        "can_write": membership.can_write,
+        "memberships": tenancy_selectors.memberships_for_user(user=request.user),
+    }
+
+
+# --- entry points ------------------------------------------------------------------------
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    """``/``: the desk for a signed-in user, else the login page."""
+    if request.user.is_authenticated:
+        return redirect("desk:home")
+    return redirect("login")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """``/desk/``: straight to the only organisation, else a choice."""
+    memberships = list(tenancy_selectors.memberships_for_user(user=request.user))
+    if len(memberships) == 1:
+        return redirect("desk:case_list", org_slug=memberships[0].organization.slug)
+    return render(request, "desk/home.html", {"memberships": memberships})
+
+
+@org_view
+def org_home(request: HttpRequest, membership: Membership) -> HttpResponse:
+    return redirect("desk:case_list", org_slug=membership.organization.slug)
+
+
+@require_POST
+def language(request: HttpRequest) -> HttpResponse:
+    """The language switcher: remembered in the user's profile (which outranks the browser)
+    and in Django's language cookie, then back to the page the user was on."""
+    code = request.POST.get("language", "")
+    if request.user.is_authenticated:
+        try:
+            tenancy_services.set_user_language(user=request.user, language=code)
+        except FieldValidationError:
+            pass  # set_language ignores unknown codes too
+    return set_language(request)
+
+
+# --- case list ---------------------------------------------------------------------------
+
+
+@org_view
+@require_GET
+def case_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Filtered, sorted, keyset-paginated cases; htmx requests get the table alone."""
+    org = membership.organization
+    operators = list(tenancy_selectors.operators_for(org=org))
+    form = CaseFilterForm(
+        request.GET or None, topics=case_selectors.topics_for(org=org), operators=operators
+    )
+    cursor = request.GET.get("cursor") or None
+    try:
+        page = case_selectors.list_cases(
+            org=org,
+            filters=form.to_filters(user_id=request.user.pk),
+            sort=form.sort_key,
+            cursor=cursor,
+            limit=PAGE_SIZE,
+        )
+    except FieldValidationError:
+        # A stale or hand-edited cursor: start again from the first page.
+        messages.warning(request, _("That page link has expired; showing the first page."))
+        cursor = None
+        page = case_selectors.list_cases(
+            org=org, filters=form.to_filters(user_id=request.user.pk), sort=form.sort_key,
+            limit=PAGE_SIZE,
+        )
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    next_url = None
+    if page.next_cursor:
+        query["cursor"] = page.next_cursor
+        next_url = f"{request.path}?{query.urlencode()}"
+        query.pop("cursor")
+    first_url = f"{request.path}?{query.urlencode()}" if cursor else None
+    context = {
+        **_base_context(request, membership),
+        "form": form,
+        "page": page,
+        "next_url": next_url,
+        "first_url": first_url,
+    }
+    if request.htmx and request.htmx.target == "case-table":
+        return render(request, "desk/_case_table.html", context)
+    return render(request, "desk/case_list.html", context)
+
+
+# --- new case ----------------------------------------------------------------------------
+
+
+@org_view
+def case_new(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """A counter visit or a phone note. On success: the case page with its protocol number."""
+    if not membership.can_write:
+        raise PermissionDenied(_("Your role may read but not change this organisation."))
+    org = membership.organization
+    topics = case_selectors.topics_for(org=org)
+    status = 200
+    if request.method == "POST":
+        form = NewCaseForm(request.POST, request.FILES, topics=topics)
+        if form.is_valid():
+            try:
+                case = _open_case_from_form(request, membership, form)
+            except FieldValidationError as exc:
+                add_service_errors(form, exc, NewCaseForm.SERVICE_FIELDS)
+            else:
+                messages.success(
+                    request, _("Case %(protocol)s opened") % {"protocol": case.protocol_number}
+                )
+                return redirect("desk:case_detail", org_slug=org.slug, case_id=case.pk)
+        status = 422
+    else:
+        initial = {}
+        if request.GET.get("channel") in {"counter", "phone"}:
+            initial["channel"] = request.GET["channel"]
+        form = NewCaseForm(initial=initial, topics=topics)
+    requester = None
+    requester_id = form["requester_id"].value()
+    if requester_id:
+        try:
+            requester = customer_selectors.get_customer(org=org, customer_id=int(requester_id))
+        except (NotFound, ValueError):
+            requester = None
+    context = {
+        **_base_context(request, membership),
+        "form": form,
+        "requester": requester,
+        "requester_choices": [requester] if requester else [],
+    }
+    return render(request, "desk/case_new.html", context, status=status)
+
+
+def _open_case_from_form(request: HttpRequest, membership: Membership, form: NewCaseForm) -> Case:
+    """Create the inline requester (if any) and open the case in one transaction, so a
+    rejected case leaves no orphan customer behind. (The channel intake service will own
+    this "find or create the customer, then open" step; the desk will call it then.)"""
+    org = membership.organization
+    actor = _actor(request)
+    data = form.cleaned_data
+    topic_id, subject_id = form.topic_and_subject()
+    related_id = None
+    if data.get("related_protocol"):
+        try:
+            related_id = case_selectors.get_case_by_protocol(
+                org=org, protocol_number=data["related_protocol"]
+            ).pk
+        except NotFound as exc:
+            raise FieldValidationError(related_case=_("No case has this protocol number.")) from exc
+    files = uploaded_files(data.get("attachments") or [])
+    with transaction.atomic():
+        requester_id = data.get("requester_id")
+        new = form.new_requester()
+        if new is not None:
+            requester_id = customer_services.create_customer(org=org, actor=actor, **new).pk
+        return case_services.open_case(
+            org=org,
+            actor=actor,
+            channel=data["channel"],
+            case_type=data["case_type"],
+            title=data["title"],
+            description=data.get("description", ""),
+            topic_id=topic_id,
+            subject_id=subject_id,
+            urgency=data["urgency"],
+            severity=data["severity"],
+            requester_id=requester_id,
+            related_case_id=related_id,
+            attachments=files,
+        )
+
+
+@org_view
+@require_GET
+def customer_search(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Quick requester lookup for the new-case form (name, tax id, phone, e-mail)."""
+    text = request.GET.get("requester_q", "")
+    customers = customer_selectors.search_customers(
+        org=membership.organization, text=text, limit=10
+    )
+    return render(
+        request,
+        "desk/_customer_results.html",
+        {**_base_context(request, membership), "customers": customers, "query": text},
+    )
+
+
+# --- case detail and actions -------------------------------------------------------------
+
+
+@org_view
+@require_GET
+def case_detail(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+    case = case_selectors.get_case(org=membership.organization, case_id=case_id)
+    return _render_case(request, membership, case)
+
+
+def _render_case(
+    request: HttpRequest,
+    membership: Membership,
+    case: Case,
+    *,
+    errors: dict[str, dict[str, list[str]]] | None = None,
+    posted: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The case page, or only its body for htmx (which swaps ``#case-body``)."""
+    org = membership.organization
+    operators = list(tenancy_selectors.operators_for(org=org))
+    topics = list(case_selectors.topics_for(org=org, active_only=False))
+    lookups: dict[str, dict[Any, str]] = {
+        "assignee": {m.user_id: m.user.get_full_name() or m.user.get_username()
+                     for m in operators},
+        "topic": {t.pk: t.name for t in topics},
+        "subject": {s.pk: s.name for t in topics for s in t.subjects.all()},
+        "requester": {case.requester_id: str(case.requester)} if case.requester else {},
+    }
+    if case.assignee and case.assignee_id not in lookups["assignee"]:
+        lookups["assignee"][case.assignee_id] = case.assignee.get_username()
+    context = {
+        **_base_context(request, membership),
+        "case": case,
+        "timeline": case_selectors.case_timeline(case=case),
+        "tasks": list(case.tasks.all()),  # the case is already scoped to the organisation
+        "operators": operators,
+        "lookups": lookups,
+        "next_statuses": [Status(s) for s in Status.values if s in TRANSITIONS[case.status]],
+        "urgencies": Urgency.choices,
+        "severities": Severity.choices,
+        "levels": Level.choices,
+        "errors": errors or {},
+        "posted": posted or {},
+    }
+    template = "desk/_case_body.html" if request.htmx else "desk/case_detail.html"
+    return render(request, template, context, status=status)
+
+
+def _case_action(
+    request: HttpRequest,
+    membership: Membership,
+    case_id: int,
+    form_name: str,
+    action: Callable[[Case, Actor], Any],
+    success: str,
+) -> HttpResponse:
+    """Run one service call on the case and answer with the case (see module docstring)."""
+    org = membership.organization
+    case = case_selectors.get_case(org=org, case_id=case_id)
+    try:
+        action(case, _actor(request))
+    except FieldValidationError as exc:
+        return _render_case(request, membership, case, errors={form_name: exc.errors},
+                            posted=request.POST.dict(), status=422)
+    except IllegalTransition as exc:
+        return _render_case(request, membership, case, errors={form_name: {"__all__": [exc.message]}},
+                            posted=request.POST.dict(), status=409)
+    messages.success(request, success)
+    if request.htmx:
+        return _render_case(request, membership, case_selectors.get_case(org=org, case_id=case_id))
+    return redirect("desk:case_detail", org_slug=org.slug, case_id=case_id)
+
+
+def _optional_int(value: str | None, field: str) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise FieldValidationError(**{field: _("Not a valid choice.")}) from exc
+
+
+@org_view
+@require_POST
+def case_message(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+    """A reply to the customer or an internal note, with attachments."""
+    direction = request.POST.get("direction", MessageDirection.OUTBOUND)
+
+    def act(case: Case, actor: Actor) -> Any:
+        return case_services.add_message(
+            case=case, actor=actor, direction=direction, body=request.POST.get("body", ""),
+            attachments=uploaded_files(request.FILES.getlist("attachments")),
+        )
+
+    done = _("Internal note added.") if direction == MessageDirection.NOTE else _("Reply sent.")
+    return _case_action(request, membership, case_id, "message", act, done)
+
+
+@org_view
+@require_POST
+def case_status(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+    def act(case: Case, actor: Actor) -> Any:
+        return case_services.change_status(
+            case=case, actor=actor, status=request.POST.get("status", "")
+        )
+
+    return _case_action(request, membership, case_id, "status", act, _("Status changed."))
+
+
+@org_view
+@require_POST
+def case_urgency(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+    def act(case: Case, actor: Actor) -> Any:
+        return case_services.change_urgency(
+            case=case, actor=actor, urgency=request.POST.get("urgency", ""),
+            severity=request.POST.get("severity") or None,
+        )
+
+    return _case_action(request, membership, case_id, "urgency", act, _("Urgency changed."))
+
+
+@org_view
+@require_POST
+def case_assign(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+    def act(case: Case, actor: Actor) -> Any:
+        if request.POST.get("assign_to_me"):
+            assignee_id = actor.user_id
+        else:
+            assignee_id = _optional_int(request.POST.get("assignee"), "assignee")
+        return case_services.assign_case(
+            case=case, actor=actor, assignee_id=assignee_id,
+            level=request.POST.get("level") or None,
+        )
+
+    return _case_action(request, membership, case_id, "assign", act, _("Assignment changed."))
+
+
+@org_view
+@require_POST
+def case_task_add(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+    def act(case: Case, actor: Actor) -> Any:
+        return case_services.add_task(
+            case=case, actor=actor, title=request.POST.get("title", ""),
+            done=request.POST.get("done") == "on",
+        )
+
+    return _case_action(request, membership, case_id, "task", act, _("Task added."))
+
+
+@org_view
+@require_POST
+def case_task_done(
+    request: HttpRequest, membership: Membership, case_id: int, task_id: int
+) -> HttpResponse:
+    def act(case: Case, actor: Actor) -> Any:
+        task = case.tasks.filter(pk=task_id).first()  # scoped by the org-scoped case
+        if task is None:
+            raise NotFound(_("No such task."))
+        return case_services.complete_task(task=task, actor=actor)
+
+    return _case_action(request, membership, case_id, "task", act, _("Task done."))
+
+
+@org_view
+@require_GET
+def attachment_download(
+    request: HttpRequest, membership: Membership, case_id: int, attachment_id: int
+) -> FileResponse:
+    case = case_selectors.get_case(org=membership.organization, case_id=case_id)
+    for message in case_selectors.case_messages(case=case):
+        for attachment in message.attachments.all():
+            if attachment.pk == attachment_id:
+                return FileResponse(
+                    default_storage.open(attachment.file.name, "rb"),
+                    as_attachment=True,
+                    filename=attachment.filename,
+                    content_type=attachment.content_type,
+                )
+    raise NotFound(_("No such attachment."))
+
