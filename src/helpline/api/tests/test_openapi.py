@@ -1,0 +1,46 @@
+"""The API describes itself: OpenAPI schema and interactive docs."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+EXPECTED = {
+    "/api/v1/topics": {"get"},
+    "/api/v1/cases": {"get", "post"},
+    "/api/v1/cases/by-protocol/{protocol_number}": {"get"},
+    "/api/v1/cases/{case_id}": {"get"},
+    "/api/v1/cases/{case_id}/status": {"post"},
+    "/api/v1/cases/{case_id}/assignment": {"post"},
+    "/api/v1/cases/{case_id}/urgency": {"post"},
+    "/api/v1/cases/{case_id}/messages": {"get", "post"},
+    "/api/v1/cases/{case_id}/events": {"get"},
+    "/api/v1/attachments/{attachment_id}": {"get"},
+    "/api/v1/customers": {"get", "post"},
+    "/api/v1/customers/{customer_id}": {"get", "patch"},
+}
+
+
+def test_openapi_schema_lists_every_endpoint(client: Client) -> None:
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    schema = r.json()
+    assert schema["info"]["title"] == "Helpline API"
+    paths = {path: set(ops) for path, ops in schema["paths"].items()}
+    assert paths == EXPECTED
+
+
+def test_openapi_schema_declares_bearer_auth_and_error_responses(client: Client) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    schemes = schema["components"]["securitySchemes"]
+    assert {s["scheme"] for s in schemes.values()} == {"bearer"}
+    create = schema["paths"]["/api/v1/cases"]["post"]
+    assert {"201", "401", "403", "404", "422"} <= set(create["responses"])
+    status = schema["paths"]["/api/v1/cases/{case_id}/status"]["post"]
+    assert "409" in status["responses"]
+
+
+def test_docs_page_is_served_at_api_docs_and_reads_the_schema(client: Client) -> None:
+    r = client.get("/api/docs")
+    assert r.status_code == 200
+    assert b"/api/v1/openapi.json" in r.content
+    assert b"swagger-ui" in r.content
