@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError
 from django.db.models import Model, Q, QuerySet
 
 M = TypeVar("M", bound=Model)
@@ -40,6 +41,13 @@ def _decode(cursor: str, width: int) -> list[Any]:
         raise BadCursor(str(exc)) from exc
     if not isinstance(values, list) or len(values) != width:
         raise BadCursor("cursor does not match the ordering")
+    for v in values:
+        # A cursor comes from the client: refuse what no ordering column holds (and integers
+        # the database would overflow on) instead of failing inside the query.
+        if isinstance(v, bool) or not isinstance(v, int | str | datetime):
+            raise BadCursor("cursor holds a value of an unexpected type")
+        if isinstance(v, int) and not -(2**63) <= v < 2**63:
+            raise BadCursor("cursor holds an integer out of range")
     return values
 
 
@@ -55,7 +63,10 @@ def paginate(qs: QuerySet[M], *, ordering: list[str], cursor: str | None, limit:
             for j in range(i):
                 step &= Q(**{keys[j][0]: values[j]})
             condition |= step
-        qs = qs.filter(condition)
+        try:
+            qs = qs.filter(condition)
+        except (ValueError, TypeError, ValidationError) as exc:  # e.g. a string for a date
+            raise BadCursor(str(exc)) from exc
     rows = list(qs.order_by(*ordering)[: limit + 1])
     has_more = len(rows) > limit
     rows = rows[:limit]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -149,6 +151,30 @@ def test_bad_list_parameters_are_422_naming_the_parameter(
     r = api_a.get(f"/api/v1/cases?{params}")
     assert r.status_code == 422
     assert [e["loc"][:2] for e in r.json()["detail"]] == [["query", field]]
+
+
+def _cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("sort", "values"),
+    [
+        ("newest", ["x", "y"]),
+        ("newest", [{"dt": "2025-03-01T09:00:00+00:00"}, "not-an-id"]),
+        ("newest", [{"dt": "2025-03-01T09:00:00+00:00"}, 2**70]),
+        ("newest", [1.5, 2]),
+        ("newest", [None, 2]),
+        ("urgency", ["high", {"dt": "2025-03-01T09:00:00+00:00"}, 1]),
+        ("protocol", [2025, 3]),
+    ],
+)
+def test_a_tampered_cursor_is_422_not_500(
+    api_a: Client, cases: dict[str, Any], sort: str, values: list[Any]
+) -> None:
+    r = api_a.get(f"/api/v1/cases?sort={sort}&cursor={_cursor(values)}")
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["loc"] == ["query", "cursor"]
 
 
 def test_limit_defaults_to_50_and_caps_at_200(api_a: Client, tenant_a: Any, make_case: Any) -> None:
