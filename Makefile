@@ -2,6 +2,7 @@
 PYTHON ?= python3.11
 VENV ?= .venv
 PY := $(VENV)/bin/python
+LINT_PATHS := $(wildcard src tests bench conftest.py)
 export HELPLINE_DATA_DIR ?= $(CURDIR)/var
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -36,13 +37,13 @@ test-fast: setup
 	$(PY) -m pytest -q -m "not browser and not slow" $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check src tests bench conftest.py
-	$(VENV)/bin/ruff format --check src tests bench conftest.py
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 	$(VENV)/bin/mypy
 
 format: setup
-	$(VENV)/bin/ruff check --fix src tests bench conftest.py
-	$(VENV)/bin/ruff format src tests bench conftest.py
+	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
+	$(VENV)/bin/ruff format $(LINT_PATHS)
 
 ## make messages: refresh the .po catalogues and compile them
 messages: setup
