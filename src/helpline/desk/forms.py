@@ -65,7 +65,7 @@ class CaseFilterForm(forms.Form):
         operators: Iterable[Membership],
     ) -> None:
         super().__init__(data)
-        f = self.fields
+        f = self._choice_fields()
         f["status"].choices = [("", _("Any status")), (ACTIVE, _("Active")), *Status.choices]
         f["topic"].choices = [("", _("Any topic")), *[(str(t.pk), t.name) for t in topics]]
         f["urgency"].choices = [("", _("Any urgency")), *Urgency.choices]
@@ -79,6 +79,9 @@ class CaseFilterForm(forms.Form):
         f["case_type"].choices = [("", _("Any type")), *CaseType.choices]
         f["sort"].choices = [(key, SORT_LABELS.get(key, key)) for key in SORTS]
 
+    def _choice_fields(self) -> dict[str, forms.ChoiceField]:
+        return {n: f for n, f in self.fields.items() if isinstance(f, forms.ChoiceField)}
+
     def value(self, name: str) -> str:
         """The cleaned value of one field, or "" when it is missing or invalid."""
         if not self.is_bound:
@@ -86,7 +89,7 @@ class CaseFilterForm(forms.Form):
         self.is_valid()
         return str(self.cleaned_data.get(name) or "")
 
-    def to_filters(self, *, user_id: int) -> CaseFilters:
+    def to_filters(self, *, user_id: int | None) -> CaseFilters:
         filters = CaseFilters(text=self.value("q"))
         status = self.value("status")
         if status == ACTIVE:
@@ -134,8 +137,10 @@ class MultipleFileField(forms.FileField):
 
 
 #: The channels an operator records by hand: a visit at the counter or a phone call.
-MANUAL_CHANNELS = [(Channel.COUNTER.value, Channel.COUNTER.label),
-                   (Channel.PHONE.value, Channel.PHONE.label)]
+MANUAL_CHANNELS = [
+    (Channel.COUNTER.value, Channel.COUNTER.label),
+    (Channel.PHONE.value, Channel.PHONE.label),
+]
 
 
 class NewCaseForm(forms.Form):
@@ -143,7 +148,9 @@ class NewCaseForm(forms.Form):
     and optional attachments."""
 
     channel = forms.ChoiceField(
-        label=_("Channel"), choices=MANUAL_CHANNELS, widget=forms.RadioSelect,
+        label=_("Channel"),
+        choices=MANUAL_CHANNELS,
+        widget=forms.RadioSelect,
         initial=Channel.COUNTER.value,
     )
     case_type = forms.ChoiceField(
@@ -167,8 +174,9 @@ class NewCaseForm(forms.Form):
         help_text=_("For a reminder: the protocol number of the case it chases."),
     )
     attachments = MultipleFileField(label=_("Attachments"), required=False)
-    requester_id = forms.IntegerField(label=_("Requester"), required=False,
-                                      widget=forms.HiddenInput)
+    requester_id = forms.IntegerField(
+        label=_("Requester"), required=False, widget=forms.HiddenInput
+    )
     new_name = forms.CharField(label=_("Name"), required=False, max_length=200)
     new_phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
     new_email = forms.CharField(label=_("E-mail"), required=False, max_length=254)
@@ -194,7 +202,9 @@ class NewCaseForm(forms.Form):
             options = [(f"t:{topic.pk}", _("%(topic)s (any subject)") % {"topic": topic.name})]
             options += [(f"s:{s.pk}", s.name) for s in topic.subjects.all() if s.is_active]
             choices.append((topic.name, options))
-        self.fields["topic_subject"].choices = choices
+        field = self.fields["topic_subject"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
 
     def topic_and_subject(self) -> tuple[int | None, int | None]:
         value = self.cleaned_data.get("topic_subject") or ""
@@ -217,8 +227,10 @@ class NewCaseForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        typed_new = any((data.get(f) or "").strip() for f in
-                        ("new_name", "new_phone", "new_email", "new_tax_id"))
+        typed_new = any(
+            (data.get(f) or "").strip()
+            for f in ("new_name", "new_phone", "new_email", "new_tax_id")
+        )
         if data.get("requester_id") and typed_new:
             self.add_error(
                 "new_name",
@@ -238,8 +250,9 @@ def add_service_errors(
             target = None
         for message in messages:
             if target is None:
-                form.add_error(None, gettext("%(field)s: %(message)s")
-                               % {"field": field, "message": message})
+                form.add_error(
+                    None, gettext("%(field)s: %(message)s") % {"field": field, "message": message}
+                )
             else:
                 form.add_error(target, message)
 

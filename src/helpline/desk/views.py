@@ -10,6 +10,7 @@ redirect after a successful POST.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -19,12 +20,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import FileResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
+from django_htmx.middleware import HtmxDetails
 
 from helpline.cases import selectors as case_selectors
 from helpline.cases import services as case_services
@@ -44,11 +47,18 @@ from helpline.tenancy import selectors as tenancy_selectors
 from helpline.tenancy import services as tenancy_services
 from helpline.tenancy.models import Membership
 
+
+class DeskRequest(HttpRequest):
+    """What the views receive: django-htmx's middleware adds ``htmx``."""
+
+    htmx: HtmxDetails
+
+
 #: Rows per page of the case list.
 PAGE_SIZE = 50
 
 
-def org_view(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def org_view(fn: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Resolve ``org_slug`` to the user's membership and call ``fn(request, membership, ...)``.
 
     NotFound anywhere inside (another tenant's case id, say) becomes a 404; POST by a
@@ -57,7 +67,7 @@ def org_view(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
     @login_required
     @wraps(fn)
-    def wrapper(request: HttpRequest, org_slug: str, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: DeskRequest, org_slug: str, **kwargs: Any) -> HttpResponseBase:
         try:
             membership = tenancy_selectors.membership_for(user=request.user, org_slug=org_slug)
         except NotFound as exc:
@@ -73,11 +83,11 @@ def org_view(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
-def _actor(request: HttpRequest) -> Actor:
+def _actor(request: DeskRequest) -> Actor:
     return Actor.for_user(request.user)
 
 
-def _base_context(request: HttpRequest, membership: Membership) -> dict[str, Any]:
+def _base_context(request: DeskRequest, membership: Membership) -> dict[str, Any]:
     return {
         "membership": membership,
         "org": membership.organization,
@@ -89,7 +99,7 @@ def _base_context(request: HttpRequest, membership: Membership) -> dict[str, Any
 # --- entry points ------------------------------------------------------------------------
 
 
-def index(request: HttpRequest) -> HttpResponse:
+def index(request: DeskRequest) -> HttpResponse:
     """``/``: the desk for a signed-in user, else the login page."""
     if request.user.is_authenticated:
         return redirect("desk:home")
@@ -97,7 +107,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: DeskRequest) -> HttpResponse:
     """``/desk/``: straight to the only organisation, else a choice."""
     memberships = list(tenancy_selectors.memberships_for_user(user=request.user))
     if len(memberships) == 1:
@@ -106,20 +116,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @org_view
-def org_home(request: HttpRequest, membership: Membership) -> HttpResponse:
+def org_home(request: DeskRequest, membership: Membership) -> HttpResponse:
     return redirect("desk:case_list", org_slug=membership.organization.slug)
 
 
 @require_POST
-def language(request: HttpRequest) -> HttpResponse:
+def language(request: DeskRequest) -> HttpResponse:
     """The language switcher: remembered in the user's profile (which outranks the browser)
     and in Django's language cookie, then back to the page the user was on."""
     code = request.POST.get("language", "")
     if request.user.is_authenticated:
-        try:
+        # An unknown code is ignored here, as set_language ignores it.
+        with contextlib.suppress(FieldValidationError):
             tenancy_services.set_user_language(user=request.user, language=code)
-        except FieldValidationError:
-            pass  # set_language ignores unknown codes too
     return set_language(request)
 
 
@@ -128,7 +137,7 @@ def language(request: HttpRequest) -> HttpResponse:
 
 @org_view
 @require_GET
-def case_list(request: HttpRequest, membership: Membership) -> HttpResponse:
+def case_list(request: DeskRequest, membership: Membership) -> HttpResponse:
     """Filtered, sorted, keyset-paginated cases; htmx requests get the table alone."""
     org = membership.organization
     operators = list(tenancy_selectors.operators_for(org=org))
@@ -149,7 +158,9 @@ def case_list(request: HttpRequest, membership: Membership) -> HttpResponse:
         messages.warning(request, _("That page link has expired; showing the first page."))
         cursor = None
         page = case_selectors.list_cases(
-            org=org, filters=form.to_filters(user_id=request.user.pk), sort=form.sort_key,
+            org=org,
+            filters=form.to_filters(user_id=request.user.pk),
+            sort=form.sort_key,
             limit=PAGE_SIZE,
         )
     query = request.GET.copy()
@@ -176,7 +187,7 @@ def case_list(request: HttpRequest, membership: Membership) -> HttpResponse:
 
 
 @org_view
-def case_new(request: HttpRequest, membership: Membership) -> HttpResponse:
+def case_new(request: DeskRequest, membership: Membership) -> HttpResponse:
     """A counter visit or a phone note. On success: the case page with its protocol number."""
     if not membership.can_write:
         raise PermissionDenied(_("Your role may read but not change this organisation."))
@@ -217,7 +228,7 @@ def case_new(request: HttpRequest, membership: Membership) -> HttpResponse:
     return render(request, "desk/case_new.html", context, status=status)
 
 
-def _open_case_from_form(request: HttpRequest, membership: Membership, form: NewCaseForm) -> Case:
+def _open_case_from_form(request: DeskRequest, membership: Membership, form: NewCaseForm) -> Case:
     """Create the inline requester (if any) and open the case in one transaction, so a
     rejected case leaves no orphan customer behind. (The channel intake service will own
     this "find or create the customer, then open" step; the desk will call it then.)"""
@@ -238,7 +249,14 @@ def _open_case_from_form(request: HttpRequest, membership: Membership, form: New
         requester_id = data.get("requester_id")
         new = form.new_requester()
         if new is not None:
-            requester_id = customer_services.create_customer(org=org, actor=actor, **new).pk
+            requester_id = customer_services.create_customer(
+                org=org,
+                actor=actor,
+                name=new["name"],
+                phone=new["phone"],
+                email=new["email"],
+                tax_id=new["tax_id"],
+            ).pk
         return case_services.open_case(
             org=org,
             actor=actor,
@@ -258,7 +276,7 @@ def _open_case_from_form(request: HttpRequest, membership: Membership, form: New
 
 @org_view
 @require_GET
-def customer_search(request: HttpRequest, membership: Membership) -> HttpResponse:
+def customer_search(request: DeskRequest, membership: Membership) -> HttpResponse:
     """Quick requester lookup for the new-case form (name, tax id, phone, e-mail)."""
     text = request.GET.get("requester_q", "")
     customers = customer_selectors.search_customers(
@@ -276,13 +294,13 @@ def customer_search(request: HttpRequest, membership: Membership) -> HttpRespons
 
 @org_view
 @require_GET
-def case_detail(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+def case_detail(request: DeskRequest, membership: Membership, case_id: int) -> HttpResponse:
     case = case_selectors.get_case(org=membership.organization, case_id=case_id)
     return _render_case(request, membership, case)
 
 
 def _render_case(
-    request: HttpRequest,
+    request: DeskRequest,
     membership: Membership,
     case: Case,
     *,
@@ -295,8 +313,7 @@ def _render_case(
     operators = list(tenancy_selectors.operators_for(org=org))
     topics = list(case_selectors.topics_for(org=org, active_only=False))
     lookups: dict[str, dict[Any, str]] = {
-        "assignee": {m.user_id: m.user.get_full_name() or m.user.get_username()
-                     for m in operators},
+        "assignee": {m.user_id: m.user.get_full_name() or m.user.get_username() for m in operators},
         "topic": {t.pk: t.name for t in topics},
         "subject": {s.pk: s.name for t in topics for s in t.subjects.all()},
         "requester": {case.requester_id: str(case.requester)} if case.requester else {},
@@ -322,7 +339,7 @@ def _render_case(
 
 
 def _case_action(
-    request: HttpRequest,
+    request: DeskRequest,
     membership: Membership,
     case_id: int,
     form_name: str,
@@ -335,11 +352,23 @@ def _case_action(
     try:
         action(case, _actor(request))
     except FieldValidationError as exc:
-        return _render_case(request, membership, case, errors={form_name: exc.errors},
-                            posted=request.POST.dict(), status=422)
+        return _render_case(
+            request,
+            membership,
+            case,
+            errors={form_name: exc.errors},
+            posted=request.POST.dict(),
+            status=422,
+        )
     except IllegalTransition as exc:
-        return _render_case(request, membership, case, errors={form_name: {"__all__": [exc.message]}},
-                            posted=request.POST.dict(), status=409)
+        return _render_case(
+            request,
+            membership,
+            case,
+            errors={form_name: {"__all__": [exc.message]}},
+            posted=request.POST.dict(),
+            status=409,
+        )
     messages.success(request, success)
     if request.htmx:
         return _render_case(request, membership, case_selectors.get_case(org=org, case_id=case_id))
@@ -357,13 +386,16 @@ def _optional_int(value: str | None, field: str) -> int | None:
 
 @org_view
 @require_POST
-def case_message(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+def case_message(request: DeskRequest, membership: Membership, case_id: int) -> HttpResponse:
     """A reply to the customer or an internal note, with attachments."""
     direction = request.POST.get("direction", MessageDirection.OUTBOUND)
 
     def act(case: Case, actor: Actor) -> Any:
         return case_services.add_message(
-            case=case, actor=actor, direction=direction, body=request.POST.get("body", ""),
+            case=case,
+            actor=actor,
+            direction=direction,
+            body=request.POST.get("body", ""),
             attachments=uploaded_files(request.FILES.getlist("attachments")),
         )
 
@@ -373,7 +405,7 @@ def case_message(request: HttpRequest, membership: Membership, case_id: int) -> 
 
 @org_view
 @require_POST
-def case_status(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+def case_status(request: DeskRequest, membership: Membership, case_id: int) -> HttpResponse:
     def act(case: Case, actor: Actor) -> Any:
         return case_services.change_status(
             case=case, actor=actor, status=request.POST.get("status", "")
@@ -384,10 +416,12 @@ def case_status(request: HttpRequest, membership: Membership, case_id: int) -> H
 
 @org_view
 @require_POST
-def case_urgency(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+def case_urgency(request: DeskRequest, membership: Membership, case_id: int) -> HttpResponse:
     def act(case: Case, actor: Actor) -> Any:
         return case_services.change_urgency(
-            case=case, actor=actor, urgency=request.POST.get("urgency", ""),
+            case=case,
+            actor=actor,
+            urgency=request.POST.get("urgency", ""),
             severity=request.POST.get("severity") or None,
         )
 
@@ -396,14 +430,16 @@ def case_urgency(request: HttpRequest, membership: Membership, case_id: int) -> 
 
 @org_view
 @require_POST
-def case_assign(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+def case_assign(request: DeskRequest, membership: Membership, case_id: int) -> HttpResponse:
     def act(case: Case, actor: Actor) -> Any:
         if request.POST.get("assign_to_me"):
             assignee_id = actor.user_id
         else:
             assignee_id = _optional_int(request.POST.get("assignee"), "assignee")
         return case_services.assign_case(
-            case=case, actor=actor, assignee_id=assignee_id,
+            case=case,
+            actor=actor,
+            assignee_id=assignee_id,
             level=request.POST.get("level") or None,
         )
 
@@ -412,10 +448,12 @@ def case_assign(request: HttpRequest, membership: Membership, case_id: int) -> H
 
 @org_view
 @require_POST
-def case_task_add(request: HttpRequest, membership: Membership, case_id: int) -> HttpResponse:
+def case_task_add(request: DeskRequest, membership: Membership, case_id: int) -> HttpResponse:
     def act(case: Case, actor: Actor) -> Any:
         return case_services.add_task(
-            case=case, actor=actor, title=request.POST.get("title", ""),
+            case=case,
+            actor=actor,
+            title=request.POST.get("title", ""),
             done=request.POST.get("done") == "on",
         )
 
@@ -425,7 +463,7 @@ def case_task_add(request: HttpRequest, membership: Membership, case_id: int) ->
 @org_view
 @require_POST
 def case_task_done(
-    request: HttpRequest, membership: Membership, case_id: int, task_id: int
+    request: DeskRequest, membership: Membership, case_id: int, task_id: int
 ) -> HttpResponse:
     def act(case: Case, actor: Actor) -> Any:
         task = case.tasks.filter(pk=task_id).first()  # scoped by the org-scoped case
@@ -439,7 +477,7 @@ def case_task_done(
 @org_view
 @require_GET
 def attachment_download(
-    request: HttpRequest, membership: Membership, case_id: int, attachment_id: int
+    request: DeskRequest, membership: Membership, case_id: int, attachment_id: int
 ) -> FileResponse:
     case = case_selectors.get_case(org=membership.organization, case_id=case_id)
     for message in case_selectors.case_messages(case=case):
@@ -452,4 +490,3 @@ def attachment_download(
                     content_type=attachment.content_type,
                 )
     raise NotFound(_("No such attachment."))
-

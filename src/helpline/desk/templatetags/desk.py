@@ -41,9 +41,10 @@ def _field_value(name: str, value: Any, lookups: Mapping[str, Mapping[Any, str]]
 
 def _field_label(name: str) -> str:
     try:
-        return str(Case._meta.get_field(name).verbose_name).capitalize()
+        field = Case._meta.get_field(name)
     except FieldDoesNotExist:
         return name
+    return str(getattr(field, "verbose_name", name)).capitalize()
 
 
 @register.simple_tag
@@ -53,10 +54,13 @@ def audit_rows(
     """``(field label, before, after)`` for each change of an audit entry."""
     rows = []
     for name, pair in (entry.changes or {}).items():
-        before, after = (list(pair) + [None, None])[:2] if isinstance(pair, list) else (None, pair)
+        before, after = ([*pair, None, None][:2]) if isinstance(pair, list) else (None, pair)
         rows.append(
-            (_field_label(name), _field_value(name, before, lookups),
-             _field_value(name, after, lookups))
+            (
+                _field_label(name),
+                _field_value(name, before, lookups),
+                _field_value(name, after, lookups),
+            )
         )
     return rows
 

@@ -28,8 +28,11 @@ def test_the_page_shows_header_timeline_and_only_allowed_transitions(desk_a, ten
 
 def test_reply_opens_a_new_case_and_appears_in_the_timeline(desk_a, tenant_a):
     case = make_case(tenant_a)
-    response = desk_a.post(_url("case_message", tenant_a, case),
-                           {"direction": "outbound", "body": "Open 9 to 12."}, follow=True)
+    response = desk_a.post(
+        _url("case_message", tenant_a, case),
+        {"direction": "outbound", "body": "Open 9 to 12."},
+        follow=True,
+    )
     assert "Reply sent." in response.content.decode()
     assert "Open 9 to 12." in response.content.decode()
     case.refresh_from_db()
@@ -40,9 +43,11 @@ def test_reply_opens_a_new_case_and_appears_in_the_timeline(desk_a, tenant_a):
 def test_internal_note_with_attachment_over_htmx(desk_a, tenant_a):
     case = make_case(tenant_a)
     upload = SimpleUploadedFile("notes.txt", b"called twice", content_type="text/plain")
-    response = desk_a.post(_url("case_message", tenant_a, case),
-                           {"direction": "note", "body": "Customer was upset.",
-                            "attachments": [upload]}, headers=HTMX)
+    response = desk_a.post(
+        _url("case_message", tenant_a, case),
+        {"direction": "note", "body": "Customer was upset.", "attachments": [upload]},
+        headers=HTMX,
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="case-body">')
@@ -55,8 +60,9 @@ def test_internal_note_with_attachment_over_htmx(desk_a, tenant_a):
 
 def test_an_empty_message_names_the_field(desk_a, tenant_a):
     case = make_case(tenant_a)
-    response = desk_a.post(_url("case_message", tenant_a, case),
-                           {"direction": "outbound", "body": "  "}, headers=HTMX)
+    response = desk_a.post(
+        _url("case_message", tenant_a, case), {"direction": "outbound", "body": "  "}, headers=HTMX
+    )
     assert response.status_code == 422
     assert 'data-field="body"' in response.content.decode()
     assert not Message.objects.exists()
@@ -64,8 +70,9 @@ def test_an_empty_message_names_the_field(desk_a, tenant_a):
 
 def test_illegal_transition_shows_the_error_with_409(desk_a, tenant_a):
     case = make_case(tenant_a)
-    response = desk_a.post(_url("case_status", tenant_a, case), {"status": "reopened"},
-                           headers=HTMX)
+    response = desk_a.post(
+        _url("case_status", tenant_a, case), {"status": "reopened"}, headers=HTMX
+    )
     assert response.status_code == 409
     html = response.content.decode()
     assert "cannot go from" in html
@@ -81,8 +88,7 @@ def test_illegal_transition_shows_the_error_with_409(desk_a, tenant_a):
 
 def test_status_change_is_audited_with_before_and_after(desk_a, tenant_a):
     case = make_case(tenant_a)
-    response = desk_a.post(_url("case_status", tenant_a, case), {"status": "closed"},
-                           follow=True)
+    response = desk_a.post(_url("case_status", tenant_a, case), {"status": "closed"}, follow=True)
     case.refresh_from_db()
     assert case.status == "closed"
     entry = AuditEntry.objects.filter(object_id=str(case.pk), action="update").get()
@@ -93,29 +99,33 @@ def test_status_change_is_audited_with_before_and_after(desk_a, tenant_a):
 
 def test_urgency_and_severity(desk_a, tenant_a):
     case = make_case(tenant_a)
-    desk_a.post(_url("case_urgency", tenant_a, case), {"urgency": "emergency",
-                                                       "severity": "critical"})
+    desk_a.post(
+        _url("case_urgency", tenant_a, case), {"urgency": "emergency", "severity": "critical"}
+    )
     case.refresh_from_db()
     assert (case.urgency, case.severity) == ("emergency", "critical")
-    response = desk_a.post(_url("case_urgency", tenant_a, case), {"urgency": "whenever"},
-                           headers=HTMX)
+    response = desk_a.post(
+        _url("case_urgency", tenant_a, case), {"urgency": "whenever"}, headers=HTMX
+    )
     assert response.status_code == 422
 
 
 def test_assignment_level_and_assign_to_me(desk_a, tenant_a, tenant_b):
     case = make_case(tenant_a)
-    desk_a.post(_url("case_assign", tenant_a, case),
-                {"assignee": tenant_a.supervisor.pk, "level": "l2"})
+    desk_a.post(
+        _url("case_assign", tenant_a, case), {"assignee": tenant_a.supervisor.pk, "level": "l2"}
+    )
     case.refresh_from_db()
     assert (case.assignee_id, case.level) == (tenant_a.supervisor.pk, "l2")
-    desk_a.post(_url("case_assign", tenant_a, case),
-                {"assignee": tenant_a.supervisor.pk, "level": "l2", "assign_to_me": "1"})
+    desk_a.post(
+        _url("case_assign", tenant_a, case),
+        {"assignee": tenant_a.supervisor.pk, "level": "l2", "assign_to_me": "1"},
+    )
     case.refresh_from_db()
     assert case.assignee_id == tenant_a.operator.pk
     # Another tenant's operator is not a valid assignee, and the referent is not either.
     for who in (tenant_b.operator.pk, tenant_a.referent.pk, "abc"):
-        response = desk_a.post(_url("case_assign", tenant_a, case), {"assignee": who},
-                               headers=HTMX)
+        response = desk_a.post(_url("case_assign", tenant_a, case), {"assignee": who}, headers=HTMX)
         assert response.status_code == 422
     case.refresh_from_db()
     assert case.assignee_id == tenant_a.operator.pk

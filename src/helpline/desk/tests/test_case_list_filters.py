@@ -24,12 +24,17 @@ def cases(tenant_a):
     mario = create_customer(org=tenant_a.org, actor=tenant_a.actor, name="Mario Rossi")
     c = {
         "plain": make_case(tenant_a, title="Opening hours"),
-        "urgent_phone": make_case(tenant_a, title="Pole down", channel="phone",
-                                  urgency="emergency", topic_id=water.pk),
-        "mine": make_case(tenant_a, title="Certificate request",
-                          assignee_id=tenant_a.operator.pk),
-        "supervisors": make_case(tenant_a, title="Complaint about noise", case_type="complaint",
-                                 assignee_id=tenant_a.supervisor.pk, requester_id=mario.pk),
+        "urgent_phone": make_case(
+            tenant_a, title="Pole down", channel="phone", urgency="emergency", topic_id=water.pk
+        ),
+        "mine": make_case(tenant_a, title="Certificate request", assignee_id=tenant_a.operator.pk),
+        "supervisors": make_case(
+            tenant_a,
+            title="Complaint about noise",
+            case_type="complaint",
+            assignee_id=tenant_a.supervisor.pk,
+            requester_id=mario.pk,
+        ),
     }
     change_status(case=c["plain"], actor=tenant_a.actor, status="closed")
     return c
@@ -96,11 +101,12 @@ def test_an_invalid_filter_value_is_reported_not_a_crash(desk_a, tenant_a, cases
 
 def test_htmx_gets_only_the_table(desk_a, tenant_a, cases):
     response = desk_a.get(
-        reverse("desk:case_list", args=[tenant_a.org.slug]), {"urgency": "emergency"},
+        reverse("desk:case_list", args=[tenant_a.org.slug]),
+        {"urgency": "emergency"},
         headers={**HTMX, "HX-Target": "case-table"},
     )
     html = response.content.decode()
-    assert html.lstrip().startswith("<section id=\"case-table\"")
+    assert html.lstrip().startswith('<section id="case-table"')
     assert "<html" not in html
     assert _protocols(response) == [cases["urgent_phone"].protocol_number]
 

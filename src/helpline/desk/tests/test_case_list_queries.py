@@ -14,8 +14,13 @@ from helpline.desk.tests.helpers import make_case
 def _fill(tenant, n: int) -> None:
     customer = create_customer(org=tenant.org, actor=tenant.actor, name="Anna Bianchi")
     for i in range(n):
-        make_case(tenant, title=f"Case {i}", topic_id=tenant.topic.pk, requester_id=customer.pk,
-                  assignee_id=tenant.operator.pk if i % 2 else None)
+        make_case(
+            tenant,
+            title=f"Case {i}",
+            topic_id=tenant.topic.pk,
+            requester_id=customer.pk,
+            assignee_id=tenant.operator.pk if i % 2 else None,
+        )
 
 
 def _queries(client, url: str) -> list[str]:
@@ -24,7 +29,9 @@ def _queries(client, url: str) -> list[str]:
     return [q["sql"] for q in ctx.captured_queries]
 
 
-def test_list_queries_do_not_grow_with_the_number_of_cases(desk_a, tenant_a, django_assert_num_queries):
+def test_list_queries_do_not_grow_with_the_number_of_cases(
+    desk_a, tenant_a, django_assert_num_queries
+):
     url = reverse("desk:case_list", args=[tenant_a.org.slug])
     _fill(tenant_a, 5)
     few = len(_queries(desk_a, url))

@@ -42,8 +42,11 @@ def test_a_user_without_membership_is_told_so(db):
 def test_login_and_logout(client, tenant_a):
     page = client.get(reverse("login"))
     assert page.status_code == 200
-    response = client.post(reverse("login"), {"username": tenant_a.operator.username,
-                                              "password": "pw-Helpline-1"}, follow=True)
+    response = client.post(
+        reverse("login"),
+        {"username": tenant_a.operator.username, "password": "pw-Helpline-1"},
+        follow=True,
+    )
     assert response.redirect_chain[-1][0] == f"/desk/{tenant_a.org.slug}/cases/"
     assert tenant_a.org.name in response.content.decode()
     client.post(reverse("logout"))
@@ -57,8 +60,9 @@ def test_tenant_branding_in_the_header(desk_a, tenant_a):
 
 
 def test_language_switch_is_remembered_in_the_profile(desk_a, tenant_a):
-    response = desk_a.post(reverse("desk:language"),
-                           {"language": "it", "next": f"/desk/{tenant_a.org.slug}/cases/"})
+    response = desk_a.post(
+        reverse("desk:language"), {"language": "it", "next": f"/desk/{tenant_a.org.slug}/cases/"}
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/desk/{tenant_a.org.slug}/cases/"
     assert UserProfile.objects.get(user=tenant_a.operator).language == "it"

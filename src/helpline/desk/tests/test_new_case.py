@@ -14,15 +14,21 @@ from helpline.customers.services import create_customer
 
 
 def _new(client, tenant, **data):
-    values = {"channel": "counter", "case_type": "information", "urgency": "normal",
-              "severity": "minor", "title": "Opening hours of the registry office"}
+    values = {
+        "channel": "counter",
+        "case_type": "information",
+        "urgency": "normal",
+        "severity": "minor",
+        "title": "Opening hours of the registry office",
+    }
     values.update(data)
     return client.post(reverse("desk:case_new", args=[tenant.org.slug]), values, follow=True)
 
 
 def _field_errors(response, field: str) -> list[str]:
-    return re.findall(rf'<p class="error" data-field="{field}">([^<]+)</p>',
-                      response.content.decode())
+    return re.findall(
+        rf'<p class="error" data-field="{field}">([^<]+)</p>', response.content.decode()
+    )
 
 
 def test_the_form_preselects_the_channel(desk_a, tenant_a):
@@ -33,8 +39,12 @@ def test_the_form_preselects_the_channel(desk_a, tenant_a):
 
 
 def test_new_counter_case_shows_its_protocol_number(desk_a, tenant_a):
-    response = _new(desk_a, tenant_a, topic_subject=f"s:{tenant_a.subject.pk}",
-                    description="Asked at the counter.")
+    response = _new(
+        desk_a,
+        tenant_a,
+        topic_subject=f"s:{tenant_a.subject.pk}",
+        description="Asked at the counter.",
+    )
     case = Case.objects.get(organization=tenant_a.org)
     assert response.redirect_chain[-1][0] == reverse(
         "desk:case_detail", args=[tenant_a.org.slug, case.pk]
@@ -44,16 +54,20 @@ def test_new_counter_case_shows_its_protocol_number(desk_a, tenant_a):
     assert re.search(rf'id="protocol-number">{case.protocol_number}<', html)
     assert re.fullmatch(r"CMN-\d{4}-0000001", case.protocol_number)
     assert (case.channel, case.topic_id, case.subject_id) == (
-        "counter", tenant_a.topic.pk, tenant_a.subject.pk
+        "counter",
+        tenant_a.topic.pk,
+        tenant_a.subject.pk,
     )
     assert case.created_by_id == tenant_a.operator.pk
 
 
 def test_a_phone_note_with_an_existing_requester_and_attachments(desk_a, tenant_a):
-    mario = create_customer(org=tenant_a.org, actor=tenant_a.actor, name="Mario Rossi",
-                            phone="+39 06 6988 4321")
-    found = desk_a.get(reverse("desk:customer_search", args=[tenant_a.org.slug]),
-                       {"requester_q": "06 6988 4321"})
+    mario = create_customer(
+        org=tenant_a.org, actor=tenant_a.actor, name="Mario Rossi", phone="+39 06 6988 4321"
+    )
+    found = desk_a.get(
+        reverse("desk:customer_search", args=[tenant_a.org.slug]), {"requester_q": "06 6988 4321"}
+    )
     assert f'value="{mario.pk}"' in found.content.decode()
     upload = SimpleUploadedFile("receipt.txt", b"paid 12 EUR", content_type="text/plain")
     _new(desk_a, tenant_a, channel="phone", requester_id=mario.pk, attachments=[upload])
@@ -61,28 +75,44 @@ def test_a_phone_note_with_an_existing_requester_and_attachments(desk_a, tenant_
     assert (case.channel, case.requester_id) == ("phone", mario.pk)
     attachment = Attachment.objects.get(message__case=case)
     assert attachment.filename == "receipt.txt"
-    download = desk_a.get(reverse("desk:attachment",
-                                  args=[tenant_a.org.slug, case.pk, attachment.pk]))
+    download = desk_a.get(
+        reverse("desk:attachment", args=[tenant_a.org.slug, case.pk, attachment.pk])
+    )
     assert b"".join(download.streaming_content) == b"paid 12 EUR"
 
 
 def test_a_requester_created_inline(desk_a, tenant_a):
-    _new(desk_a, tenant_a, new_name="Giulia Verdi", new_phone="06 6988 1234",
-         new_email="Giulia@Example.org", new_tax_id="RSSMRA85T10A562S")
+    _new(
+        desk_a,
+        tenant_a,
+        new_name="Giulia Verdi",
+        new_phone="06 6988 1234",
+        new_email="Giulia@Example.org",
+        new_tax_id="RSSMRA85T10A562S",
+    )
     case = Case.objects.select_related("requester").get(organization=tenant_a.org)
     assert case.requester is not None
     assert (case.requester.name, case.requester.phone, case.requester.email) == (
-        "Giulia Verdi", "+390669881234", "giulia@example.org"
+        "Giulia Verdi",
+        "+390669881234",
+        "giulia@example.org",
     )
 
 
 def test_validation_errors_name_the_field_and_write_nothing(desk_a, tenant_a):
-    response = _new(desk_a, tenant_a, title="", new_name="Giulia Verdi", new_phone="12",
-                    new_tax_id="XYZ")
+    response = _new(
+        desk_a, tenant_a, title="", new_name="Giulia Verdi", new_phone="12", new_tax_id="XYZ"
+    )
     assert response.status_code == 422
     assert _field_errors(response, "title")
-    response = _new(desk_a, tenant_a, new_name="Giulia Verdi", new_phone="12",
-                    new_tax_id="XYZ", new_email="not-an-address")
+    response = _new(
+        desk_a,
+        tenant_a,
+        new_name="Giulia Verdi",
+        new_phone="12",
+        new_tax_id="XYZ",
+        new_email="not-an-address",
+    )
     assert response.status_code == 422
     assert _field_errors(response, "new_phone")
     assert _field_errors(response, "new_tax_id")
@@ -105,8 +135,13 @@ def test_a_case_refused_by_the_service_leaves_no_new_customer(desk_a, tenant_a):
 def test_a_reminder_names_the_case_it_chases_by_protocol(desk_a, tenant_a, tenant_b):
     _new(desk_a, tenant_a, title="First request")
     first = Case.objects.get(organization=tenant_a.org)
-    _new(desk_a, tenant_a, case_type="reminder", related_protocol=first.protocol_number,
-         title="Any news?")
+    _new(
+        desk_a,
+        tenant_a,
+        case_type="reminder",
+        related_protocol=first.protocol_number,
+        title="Any news?",
+    )
     reminder = Case.objects.get(organization=tenant_a.org, case_type="reminder")
     assert reminder.related_case_id == first.pk
 

@@ -7,8 +7,7 @@ import pytest
 from django.urls import reverse
 
 from helpline.cases.models import Case, Message
-from helpline.cases.services import add_message, add_task
-from helpline.cases.services import UploadedFile
+from helpline.cases.services import UploadedFile, add_message, add_task
 from helpline.desk.tests.helpers import client_for, make_case
 
 
@@ -39,8 +38,13 @@ POSTS = {
 @pytest.fixture
 def foreign_case(tenant_b):
     case = make_case(tenant_b, title="Leak in the main street")
-    msg = add_message(case=case, actor=tenant_b.actor, direction="inbound", body="Water!",
-                      attachments=[UploadedFile("photo.txt", "text/plain", b"leak")])
+    msg = add_message(
+        case=case,
+        actor=tenant_b.actor,
+        direction="inbound",
+        body="Water!",
+        attachments=[UploadedFile("photo.txt", "text/plain", b"leak")],
+    )
     task = add_task(case=case, actor=tenant_b.actor, title="Send a crew")
     return case, task, msg.attachments.get()
 
@@ -49,8 +53,10 @@ def test_org_pages_of_another_tenant_are_404(desk_a, tenant_a, tenant_b):
     for name in ("case_list", "case_new", "customer_search", "org_home"):
         url = reverse(f"desk:{name}", kwargs={"org_slug": tenant_b.org.slug})
         assert desk_a.get(url).status_code == 404, name
-    assert desk_a.post(reverse("desk:case_new", args=[tenant_b.org.slug]),
-                       {"title": "x"}).status_code == 404
+    assert (
+        desk_a.post(reverse("desk:case_new", args=[tenant_b.org.slug]), {"title": "x"}).status_code
+        == 404
+    )
 
 
 def test_a_slug_that_does_not_exist_is_404_too(desk_a):
@@ -65,14 +71,16 @@ def test_another_tenants_case_is_404_under_their_slug_and_under_ours(
     for slug in (tenant_b.org.slug, tenant_a.org.slug):
         urls = _case_urls(slug, case.pk, task.pk, attachment.pk)
         for name, url in urls.items():
-            if name in POSTS:
-                response = desk_a.post(url, POSTS[name])
-            else:
-                response = desk_a.get(url)
+            post = name in POSTS
+            response = desk_a.post(url, POSTS[name]) if post else desk_a.get(url)
             assert response.status_code == 404, (slug, name)
             assert b"Leak in the main street" not in response.content
     after = Case.objects.get(pk=case.pk)
-    assert (after.status, after.urgency, after.level) == (before.status, before.urgency, before.level)
+    assert (after.status, after.urgency, after.level) == (
+        before.status,
+        before.urgency,
+        before.level,
+    )
     assert Message.objects.filter(case=case).count() == 1
     task.refresh_from_db()
     assert task.done_at is None
@@ -107,7 +115,7 @@ def test_referent_sees_the_case_without_forms(tenant_a):
     assert page.status_code == 200
     html = page.content.decode()
     assert case.protocol_number in html
-    assert "<form method=\"post\" action=\"/desk/" not in html
+    assert '<form method="post" action="/desk/' not in html
     listing = referent.get(reverse("desk:case_list", args=[tenant_a.org.slug]))
     assert listing.status_code == 200
     assert reverse("desk:case_new", args=[tenant_a.org.slug]) not in listing.content.decode()
