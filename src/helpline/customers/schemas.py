@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import AfterValidator, Field
 
@@ -14,7 +15,10 @@ from helpline.api.schemas import Id, UtcDatetime
 def _language(value: str | None) -> str | None:
     codes = [code for code, _name in settings.LANGUAGES]
     if value and value not in codes:
-        raise ValueError(f"Unknown language {value!r}; use one of {', '.join(codes)}.")
+        raise ValueError(
+            _("Unknown language %(value)s; use one of %(codes)s.")
+            % {"value": value, "codes": ", ".join(codes)}
+        )
     return value
 
 
