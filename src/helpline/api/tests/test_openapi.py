@@ -44,3 +44,7 @@ def test_docs_page_is_served_at_api_docs_and_reads_the_schema(client: Client) ->
     assert r.status_code == 200
     assert b"/api/v1/openapi.json" in r.content
     assert b"swagger-ui" in r.content
+
+
+def test_docs_are_also_served_under_the_versioned_prefix(client: Client) -> None:
+    assert client.get("/api/v1/docs").status_code == 200
