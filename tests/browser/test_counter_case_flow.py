@@ -135,8 +135,20 @@ def test_operator_opens_replies_to_and_closes_a_counter_case(live_server, tenant
     expect(page.locator("#id_channel_0")).to_be_checked()
     page.select_option("#id_case_type", "information")
     page.select_option("#id_topic_subject", f"s:{seed['cert'].pk}")
-    page.fill("#id_title", "Residence certificate")
     page.fill("#id_description", "Needs it for the bank, in Italian and English.")
+    # First without a title and with a mistyped phone: both fields are named, nothing saved.
+    page.click("summary:has-text('New requester')")
+    page.fill("#id_new_name", "Mario Rossi")
+    page.fill("#id_new_phone", "06 12")
+    page.click("button:has-text('Open case')")
+    expect(page.locator("p.error[data-field=title]")).to_be_visible()
+    expect(page.locator("p.error[data-field=new_phone]")).to_contain_text("06 12")
+    assert set(Case.objects.values_list("pk", flat=True)) == before
+    _shot(page, "new-case-errors")
+    # Then properly: the customer already exists, so find them instead.
+    page.fill("#id_new_name", "")
+    page.fill("#id_new_phone", "")
+    page.fill("#id_title", "Residence certificate")
     page.fill("#id_requester_q", "Rossi")
     page.check(f"input[name=requester_id][value='{seed['mario'].pk}']")
     _shot(page, "new-case")

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
+from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from helpline.cases import selectors as case_selectors
@@ -45,7 +47,7 @@ from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, IllegalTransition, NotFound
 from helpline.tenancy import selectors as tenancy_selectors
 from helpline.tenancy import services as tenancy_services
-from helpline.tenancy.models import Membership
+from helpline.tenancy.models import Membership, Organization
 
 
 class DeskRequest(HttpRequest):
@@ -61,13 +63,18 @@ PAGE_SIZE = 50
 def org_view(fn: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Resolve ``org_slug`` to the user's membership and call ``fn(request, membership, ...)``.
 
-    NotFound anywhere inside (another tenant's case id, say) becomes a 404; POST by a
-    member who may not write is a 403.
+    Anonymous users go to the login page (htmx requests through ``HX-Redirect``, so the
+    login form is not swapped into the page). NotFound anywhere inside (another tenant's
+    case id, say) becomes a 404; POST by a member who may not write is a 403.
     """
 
-    @login_required
     @wraps(fn)
     def wrapper(request: DeskRequest, org_slug: str, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            login = redirect_to_login(request.get_full_path())
+            if request.htmx:  # a swapped-in login form would land inside the page
+                return HttpResponseClientRedirect(login["Location"])
+            return login
         try:
             membership = tenancy_selectors.membership_for(user=request.user, org_slug=org_slug)
         except NotFound as exc:
@@ -196,16 +203,13 @@ def case_new(request: DeskRequest, membership: Membership) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = NewCaseForm(request.POST, request.FILES, topics=topics)
-        if form.is_valid():
-            try:
-                case = _open_case_from_form(request, membership, form)
-            except FieldValidationError as exc:
-                add_service_errors(form, exc, NewCaseForm.SERVICE_FIELDS)
-            else:
-                messages.success(
-                    request, _("Case %(protocol)s opened") % {"protocol": case.protocol_number}
-                )
-                return redirect("desk:case_detail", org_slug=org.slug, case_id=case.pk)
+        form.is_valid()
+        case = _open_case_from_form(request, membership, form)
+        if case is not None:
+            messages.success(
+                request, _("Case %(protocol)s opened") % {"protocol": case.protocol_number}
+            )
+            return redirect("desk:case_detail", org_slug=org.slug, case_id=case.pk)
         status = 422
     else:
         initial = {}
@@ -228,12 +232,46 @@ def case_new(request: DeskRequest, membership: Membership) -> HttpResponse:
     return render(request, "desk/case_new.html", context, status=status)
 
 
-def _open_case_from_form(request: DeskRequest, membership: Membership, form: NewCaseForm) -> Case:
-    """Create the inline requester (if any) and open the case in one transaction, so a
-    rejected case leaves no orphan customer behind. (The channel intake service will own
-    this "find or create the customer, then open" step; the desk will call it then.)"""
+def _open_case_from_form(
+    request: DeskRequest, membership: Membership, form: NewCaseForm
+) -> Case | None:
+    """Create the inline requester (if any) and open the case in one transaction, or put
+    every error on the form and return None.
+
+    The requester is validated by its service even when the rest of the form is already
+    invalid, so the operator sees all the mistakes at once; the transaction is then rolled
+    back, and a rejected case never leaves an orphan customer behind. (The channel intake
+    service will own this "find or create the customer, then open" step.)"""
     org = membership.organization
     actor = _actor(request)
+    data = form.cleaned_data
+    with transaction.atomic():
+        requester_id = data.get("requester_id")
+        new = form.new_requester() if "new_name" not in form.errors else None
+        if new is not None:
+            try:
+                requester_id = customer_services.create_customer(
+                    org=org,
+                    actor=actor,
+                    name=new["name"],
+                    phone=new["phone"],
+                    email=new["email"],
+                    tax_id=new["tax_id"],
+                ).pk
+            except FieldValidationError as exc:
+                add_service_errors(form, exc, NewCaseForm.SERVICE_FIELDS)
+        if not form.errors:
+            try:
+                return _open_case(org=org, actor=actor, form=form, requester_id=requester_id)
+            except FieldValidationError as exc:
+                add_service_errors(form, exc, NewCaseForm.SERVICE_FIELDS)
+        transaction.set_rollback(True)
+        return None
+
+
+def _open_case(
+    *, org: Organization, actor: Actor, form: NewCaseForm, requester_id: int | None
+) -> Case:
     data = form.cleaned_data
     topic_id, subject_id = form.topic_and_subject()
     related_id = None
@@ -244,34 +282,21 @@ def _open_case_from_form(request: DeskRequest, membership: Membership, form: New
             ).pk
         except NotFound as exc:
             raise FieldValidationError(related_case=_("No case has this protocol number.")) from exc
-    files = uploaded_files(data.get("attachments") or [])
-    with transaction.atomic():
-        requester_id = data.get("requester_id")
-        new = form.new_requester()
-        if new is not None:
-            requester_id = customer_services.create_customer(
-                org=org,
-                actor=actor,
-                name=new["name"],
-                phone=new["phone"],
-                email=new["email"],
-                tax_id=new["tax_id"],
-            ).pk
-        return case_services.open_case(
-            org=org,
-            actor=actor,
-            channel=data["channel"],
-            case_type=data["case_type"],
-            title=data["title"],
-            description=data.get("description", ""),
-            topic_id=topic_id,
-            subject_id=subject_id,
-            urgency=data["urgency"],
-            severity=data["severity"],
-            requester_id=requester_id,
-            related_case_id=related_id,
-            attachments=files,
-        )
+    return case_services.open_case(
+        org=org,
+        actor=actor,
+        channel=data["channel"],
+        case_type=data["case_type"],
+        title=data["title"],
+        description=data.get("description", ""),
+        topic_id=topic_id,
+        subject_id=subject_id,
+        urgency=data["urgency"],
+        severity=data["severity"],
+        requester_id=requester_id,
+        related_case_id=related_id,
+        attachments=uploaded_files(data.get("attachments") or []),
+    )
 
 
 @org_view

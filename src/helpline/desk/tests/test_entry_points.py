@@ -74,3 +74,10 @@ def test_unknown_language_is_ignored(desk_a, tenant_a):
     response = desk_a.post(reverse("desk:language"), {"language": "xx", "next": "/"})
     assert response.status_code == 302
     assert UserProfile.objects.get(user=tenant_a.operator).language == ""
+
+
+def test_an_expired_session_sends_htmx_to_the_login_page(client, tenant_a):
+    url = reverse("desk:case_list", args=[tenant_a.org.slug])
+    response = client.get(url, headers={"HX-Request": "true", "HX-Target": "case-table"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith(reverse("login") + "?next=")

@@ -104,7 +104,10 @@ def test_validation_errors_name_the_field_and_write_nothing(desk_a, tenant_a):
         desk_a, tenant_a, title="", new_name="Giulia Verdi", new_phone="12", new_tax_id="XYZ"
     )
     assert response.status_code == 422
+    # Every mistake at once: the form's and the customer service's.
     assert _field_errors(response, "title")
+    assert _field_errors(response, "new_phone")
+    assert _field_errors(response, "new_tax_id")
     response = _new(
         desk_a,
         tenant_a,
