@@ -43,6 +43,8 @@ REMINDER_SHARE = 0.06
 ENQUIRY_SHARE = 0.03
 REOPEN_SHARE = 0.06
 STALE_SHARE = 0.05
+#: Cases opened in the last RICH_DAYS days get full histories (see _History.rich).
+RICH_DAYS = 21
 
 Who = tuple[str, str]  # ("user", username) | ("customer", "") | ("system", label)
 
@@ -218,7 +220,7 @@ class Planner:
                 )
             )
         # Mass incidents: on one day many people report the same outage (C10).
-        start = len(forced_types)
+        start = max(len(forced_types), len(forced_channels))
         for inc, count in incident_counts:
             pool = [h for h in heads[start:] if h.kind == "normal"]
             topic, subject = next((t, s) for t, s in self.subjects if s.code == inc.subject)
@@ -356,6 +358,14 @@ class _History:
         self.seq = 0
         self.emergency = plan.final_urgency == Urgency.EMERGENCY
         self.customer = planner.customers[plan.customer] if plan.customer is not None else None
+        # Recent cases (the ones people open in the desk) and a sample of older ones get the
+        # full story; the rest get the steps their statistics need and few extras.
+        self.rich = plan.at >= planner.now - timedelta(days=RICH_DAYS) or self.rng.random() < 0.12
+
+    def extra(self, p: float, lean: float | None = None) -> bool:
+        """Whether an optional step happens: probability ``p`` on a rich case, ``lean``
+        (default a quarter of ``p``) on the others."""
+        return self.rng.random() < (p if self.rich else (p / 4 if lean is None else lean))
 
     # --- primitives -------------------------------------------------------------------
 
@@ -403,12 +413,21 @@ class _History:
         return None if self.plan.channel in ("email", "pec", "web", "chat") else "phone"
 
     # --- the story ----------------------------------------------------------------------
+    # Each case gets the steps that make its statistics (opened, assigned or escalated,
+    # first reply, resolution, closure) and, on a share of cases, the extras that make a
+    # desk timeline worth reading (notes, questions back, tasks, thanks, reopening). The
+    # shares keep ~5 service calls per case on average: the demo must load in under a
+    # minute on a small machine.
 
     def build(self) -> None:
         plan, rng, staff = self.plan, self.rng, self.p.staff
         op = rng.choice(staff.operators)
         me: Who = ("user", op)
         sync = plan.channel in SYNC_CHANNELS
+        escalated = self.subject.path != "l1" and plan.case_type not in (
+            CaseType.REMINDER,
+            CaseType.STATUS_ENQUIRY,
+        )
         if sync:
             plan.assignee = op
             self._add("open", me)
@@ -418,14 +437,15 @@ class _History:
             )
             self._add("open", opener)
             self.wait(10, 240)
-            self._add("assign", me, assignee=op, level=None)
+            if not escalated:  # triage of an escalated case goes straight to its handler
+                self._add("assign", me, assignee=op, level=None)
         if plan.urgency != plan.final_urgency:
             self.wait(1, 6, scale=False)
             self.note(me, self._text(self.texts.urgency_note))
             self._add("urgency", me, urgency=plan.final_urgency, severity=plan.severity)
         if plan.case_type in (CaseType.REMINDER, CaseType.STATUS_ENQUIRY) and self.related:
             self._answer_about_related(me)
-        elif self.subject.path == "l1":
+        elif not escalated:
             self._front_office(me, sync)
         else:
             self._escalated(me, sync)
@@ -444,18 +464,18 @@ class _History:
         chased = _History(self.p, self.related, self.subject, None)
         chased.t = self.t + timedelta(minutes=1)
         chased.seq = 1000 + self.plan.idx
-        chased.note(
-            me,
-            self._text(self.texts.reminder_note).replace(
-                "{reminder}", f"{{reminder:{self.plan.idx}}}"
-            ),
-        )
-        if (
-            self.plan.case_type == CaseType.REMINDER
-            and self.related.final_urgency in (Urgency.LOW, Urgency.NORMAL)
-            and self.rng.random() < 0.4
-        ):
-            chased._add("urgency", me, urgency=Urgency.HIGH, severity=None)
+        if self.plan.case_type == CaseType.REMINDER:
+            chased.note(
+                me,
+                self._text(self.texts.reminder_note).replace(
+                    "{reminder}", f"{{reminder:{self.plan.idx}}}"
+                ),
+            )
+            if (
+                self.related.final_urgency in (Urgency.LOW, Urgency.NORMAL)
+                and self.rng.random() < 0.3
+            ):
+                chased._add("urgency", me, urgency=Urgency.HIGH, severity=None)
         self.wait(1, 4, scale=False)
         self.set_status(me, Status.CLOSED)
 
@@ -468,13 +488,11 @@ class _History:
             self.set_status(me, Status.CLOSED)
             return
         self.wait(5, 60)
-        if self.customer is not None and self.rng.random() < 0.25:
+        if self.customer is not None and self.extra(0.2):
             self._ask(me)
             self.wait(3, 60)
         self.message(me, MessageDirection.OUTBOUND, self._text(answers), self.reply_channel())
-        self.wait(1, 5, scale=False)
-        self.set_status(me, Status.RESOLVED)
-        self._close_later(me)
+        self._finish(me, me)
 
     def _ask(self, me: Who) -> None:
         asks = self.subject.asks or self.texts.asks
@@ -489,22 +507,16 @@ class _History:
         )
 
     def _escalated(self, me: Who, sync: bool) -> None:
-        rng, plan, staff, subject, texts = (
-            self.rng,
-            self.plan,
-            self.p.staff,
-            self.subject,
-            self.texts,
-        )
+        rng, plan, staff = self.rng, self.plan, self.p.staff
+        subject, texts = self.subject, self.texts
         if sync:
             self.wait(2, 10, scale=False)
             self.message(
                 me, MessageDirection.OUTBOUND, self._text(texts.registered), self.reply_channel()
             )
         else:
-            self.wait(2, 30)
             self.message(me, MessageDirection.OUTBOUND, self._text(texts.ack))
-        if subject.asks and self.customer is not None and rng.random() < 0.4:
+        if subject.asks and self.customer is not None and self.extra(0.3):
             self._ask(me)
             self.wait(5, 120)
         path = subject.path
@@ -515,11 +527,10 @@ class _History:
         else:
             handler, level = (staff.bo if rng.random() < 0.85 else staff.l2), Level.BO
         them: Who = ("user", handler)
-        if path != "sup":
+        self.wait(1, 15, scale=False)
+        if path != "sup" and self.extra(0.3):
             escalate = texts.escalate_l2 if path == "l2" else texts.escalate_bo
-            self.wait(1, 15, scale=False)
             self.note(me, self._text(escalate))
-        self.wait(1, 5, scale=False)
         self._add("assign", me, assignee=handler, level=level)
         if self.emergency:
             self.wait(2, 10, scale=False)
@@ -528,16 +539,17 @@ class _History:
             self.wait(10, 240, profile="back")
             self.note(them, self._text(texts.complaint_note))
         self.wait(30, 900, profile="back")
-        if subject.notes:
+        if subject.notes and self.extra(0.45, lean=0.1):
             self.note(them, self._text(subject.notes))
-        tasks = list(subject.tasks)
-        rng.shuffle(tasks)
-        tasks = tasks[: rng.randint(1, 2)] if tasks else []
-        for i, title in enumerate(tasks):
-            self._add("task", them, key=i, title=title.format_map(plan.ctx), done=False)
-        if subject.third_party or rng.random() < 0.15:
+        task = rng.choice(subject.tasks).format_map(plan.ctx) if subject.tasks else ""
+        # Half the tasks are planned now and ticked off later; the rest are recorded as done.
+        task_later = bool(task) and self.extra(0.5, lean=0.1)
+        if task_later:
+            self._add("task", them, key=0, title=task, done=False)
+        if self.extra(1.0 if subject.third_party else 0.12, lean=0.5 if subject.third_party else 0):
             self.wait(5, 90, profile="back", scale=False)
-            self.note(them, self._text(texts.third_party))
+            if self.extra(0.4):
+                self.note(them, self._text(texts.third_party))
             self.set_status(them, Status.WAITING_THIRD_PARTY)
         lo, hi = RESOLUTION_HOURS[Urgency(plan.final_urgency)]
         hours = rng.uniform(lo, hi)
@@ -548,9 +560,10 @@ class _History:
             end = self.p.incident_time(plan.incident) + timedelta(hours=rng.uniform(26, 30))
             self.t = max(self.t, end)
         self.t = work_time(rng, self.t, profile="h24" if self.emergency else "back", tz=self.p.tz)
-        for i in range(len(tasks)):
-            self.wait(1, 20, profile="back", scale=False)
-            self._add("task_done", them, key=i)
+        if task_later:
+            self._add("task_done", them, key=0)
+        elif task and self.extra(1.0, lean=0.5):
+            self._add("task", them, key=0, title=task, done=True)
         self.wait(5, 60, profile="back", scale=False)
         resolution = (
             (plan.incident.resolution,)
@@ -558,22 +571,29 @@ class _History:
             else subject.resolutions or texts.generic_resolutions
         )
         self.message(them, MessageDirection.OUTBOUND, self._text(resolution), self.reply_channel())
+        self._finish(them, me)
+        if self.customer is not None and self.status == Status.CLOSED and self.extra(REOPEN_SHARE):
+            self._reopen(me, them)
+
+    def _finish(self, them: Who, me: Who) -> None:
+        """Close right after the answer, or mark resolved and close a few days later (by the
+        operator or automatically), sometimes after the customer's thanks."""
+        rng = self.rng
+        if not self.extra(0.4, lean=0.15):
+            self.wait(1, 5, scale=False)
+            self.set_status(them, Status.CLOSED)
+            return
+        self.wait(1, 5, scale=False)
         self.set_status(them, Status.RESOLVED)
-        if self.customer is not None and rng.random() < 0.2:
+        if self.customer is not None and self.extra(0.3):
             self.wait(30, 1800, profile="customer", scale=False)
             self.message(
                 ("customer", ""),
                 MessageDirection.INBOUND,
-                self._text(texts.thanks),
+                self._text(self.texts.thanks),
                 self.inbound_channel(),
             )
-        self._close_later(me)
-        if self.customer is not None and rng.random() < REOPEN_SHARE:
-            self._reopen(me, them)
-
-    def _close_later(self, me: Who) -> None:
-        """Resolved cases close after a few days, by the operator or automatically."""
-        if self.rng.random() < 0.5:
+        if rng.random() < 0.5:
             self.wait(60 * 24, 60 * 24 * 5, profile="customer", scale=False)
             self.set_status(("system", "auto-close"), Status.CLOSED)
         else:
