@@ -160,6 +160,11 @@ def test_operator_opens_replies_to_and_closes_a_counter_case(live_server, tenant
     expect(page.locator(".flash")).to_contain_text(f"Case {case.protocol_number} opened")
     expect(page.locator("#case-status")).to_have_text("New")
 
+    # An empty reply is refused (422): htmx swaps the error in next to the field.
+    page.click("button:has-text('Send')")
+    expect(page.locator("p.error[data-field=body]")).to_be_visible()
+    expect(page.locator("#protocol-number")).to_have_text(case.protocol_number)
+
     # Reply to the customer (htmx posts and swaps the case body).
     page.fill("#id_body", "Your certificate is ready: you can collect it at desk 3.")
     page.click("button:has-text('Send')")
