@@ -294,6 +294,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
     def fmt(v: Any) -> str:
         if isinstance(v, float):
+            if abs(v) < 1:
+                return f"{v:.2f}"
             return f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"
         return str(v)
 
