@@ -111,7 +111,9 @@ def test_htmx_gets_only_the_table(desk_a, tenant_a, cases):
     assert _protocols(response) == [cases["urgent_phone"].protocol_number]
 
 
-def test_next_page_follows_the_cursor_without_repeating_a_case(desk_a, tenant_a, monkeypatch):
+def test_next_page_follows_the_cursor_without_repeating_a_case(
+    desk_a, tenant_a, monkeypatch
+) -> None:
     monkeypatch.setattr("helpline.desk.views.PAGE_SIZE", 3)
     made = [make_case(tenant_a, title=f"Case {i}") for i in range(7)]
     seen: list[str] = []
