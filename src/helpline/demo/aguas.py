@@ -313,10 +313,10 @@ CONTA = TopicSpec(
                 "Gostaria de receber a conta só por e-mail, sem papel.",
             ),
             answers=(
-                "{greeting}, o cadastro da conta digital foi feito. A partir do próximo mês a "
-                "conta chegará por e-mail.",
                 "{greeting}, para o débito automático informe ao seu banco o código de "
                 "identificação {matricula}.",
+                "{greeting}, o cadastro da conta digital foi feito. A partir do próximo mês a "
+                "conta chegará por e-mail.",
             ),
         ),
         S(
@@ -548,7 +548,7 @@ OUVIDORIA = TopicSpec(
             weight=1.5,
             path="sup",
             urgency=(0, 40, 55, 5),
-            titles=("Manifestação à ouvidoria - protocolo sem solução", "Vou registrar no Procon"),
+            titles=("Vou registrar no Procon", "Manifestação à ouvidoria - protocolo sem solução"),
             descriptions=(
                 "Já abri três protocolos e ninguém resolveu. Se não resolverem vou ao Procon "
                 "e à agência reguladora.",
@@ -591,9 +591,10 @@ TEXTS = Texts(
         "{greeting}, o seu número de protocolo é {protocol}. Em breve retornaremos.",
     ),
     registered=(
-        "Protocolo {protocol} informado ao cliente; solicitação encaminhada à área "
-        "responsável com prazo de {prazo}.",
-        "Cliente orientado(a) e informado(a) do protocolo {protocol}; OS gerada.",
+        "{greeting}, sua solicitação foi registrada sob o protocolo {protocol} e encaminhada "
+        "à área responsável, com prazo de {prazo}.",
+        "{greeting}, confirmamos o protocolo {protocol}; a ordem de serviço já foi gerada e "
+        "avisaremos quando for concluída.",
     ),
     escalate_l2=(
         "Necessária vistoria de campo: encaminhado para o N2.",

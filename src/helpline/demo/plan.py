@@ -99,6 +99,7 @@ class CasePlan:
     related: int | None = None
     assignee: str | None = None
     closed_at: datetime | None = None
+    variant: int = 0  # which of a subject's parallel texts this case uses
     incident: Incident | None = None
     ctx: dict[str, str] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
@@ -316,8 +317,10 @@ class Planner:
         queue = (
             self.queues.get("pec") if head.channel == "pec" else self.queues.get(segment)
         ) or self.queues[""]
+        variant = rng.randrange(1 << 16)
         plan = CasePlan(
             idx=len(self.plans),
+            variant=variant,
             at=head.at,
             channel=head.channel,
             case_type=case_type,
@@ -326,8 +329,8 @@ class Planner:
             urgency=initial,
             final_urgency=final,
             severity=rng.choices(sev_names, weights=sev_weights)[0],
-            title=rng.choice(titles).format_map(ctx)[:200],
-            description=rng.choice(descriptions).format_map(ctx),
+            title=titles[variant % len(titles)].format_map(ctx)[:200],
+            description=descriptions[variant % len(descriptions)].format_map(ctx),
             customer=customer,
             queue=queue,
             related=related.idx if related is not None else None,
@@ -375,6 +378,11 @@ class _History:
 
     def _text(self, options: tuple[str, ...]) -> str:
         return self.rng.choice(options).format_map(self.plan.ctx)
+
+    def _matching(self, options: tuple[str, ...]) -> str:
+        """The variant of a subject's texts that answers this case's title and description
+        (the data modules list titles, descriptions, answers and resolutions in parallel)."""
+        return options[self.plan.variant % len(options)].format_map(self.plan.ctx)
 
     def wait(self, lo_min: float, hi_min: float, profile: str = "l1", scale: bool = True) -> None:
         factor = SPEED[Urgency(self.plan.final_urgency)] if scale else 1.0
@@ -459,7 +467,7 @@ class _History:
             if self.plan.case_type == CaseType.REMINDER
             else texts.enquiry_answers
         )
-        self.message(me, MessageDirection.OUTBOUND, self._text(answers), self.reply_channel())
+        self.message(me, MessageDirection.OUTBOUND, self._matching(answers), self.reply_channel())
         # The chased case gets a note pointing at the reminder, and often more urgency.
         chased = _History(self.p, self.related, self.subject, None)
         chased.t = self.t + timedelta(minutes=1)
@@ -483,7 +491,9 @@ class _History:
         answers = self.subject.answers or self.texts.generic_answers
         if sync:
             self.wait(2, 12, scale=False)
-            self.message(me, MessageDirection.OUTBOUND, self._text(answers), self.reply_channel())
+            self.message(
+                me, MessageDirection.OUTBOUND, self._matching(answers), self.reply_channel()
+            )
             self.wait(0.5, 3, scale=False)
             self.set_status(me, Status.CLOSED)
             return
@@ -491,7 +501,7 @@ class _History:
         if self.customer is not None and self.extra(0.2):
             self._ask(me)
             self.wait(3, 60)
-        self.message(me, MessageDirection.OUTBOUND, self._text(answers), self.reply_channel())
+        self.message(me, MessageDirection.OUTBOUND, self._matching(answers), self.reply_channel())
         self._finish(me, me)
 
     def _ask(self, me: Who) -> None:
@@ -570,7 +580,9 @@ class _History:
             if plan.incident is not None
             else subject.resolutions or texts.generic_resolutions
         )
-        self.message(them, MessageDirection.OUTBOUND, self._text(resolution), self.reply_channel())
+        self.message(
+            them, MessageDirection.OUTBOUND, self._matching(resolution), self.reply_channel()
+        )
         self._finish(them, me)
         if self.customer is not None and self.status == Status.CLOSED and self.extra(REOPEN_SHARE):
             self._reopen(me, them)

@@ -112,12 +112,12 @@ ILLUMINAZIONE = TopicSpec(
             descriptions=(
                 "Segnalo che il lampione davanti al civico {civico} di {via} è spento da tre "
                 "sere. Il codice sulla targhetta del palo è {palo}.",
-                "In {via}, zona {zona}, sono spenti due lampioni consecutivi. La strada di sera "
-                "è completamente al buio e ci passano bambini e anziani.",
                 "Il lampione {palo} si accende e si spegne di continuo, poi resta spento tutta "
                 "la notte.",
                 "Buonasera, da quando hanno fatto i lavori sull'asfalto l'illuminazione in "
                 "{via} non funziona più.",
+                "In {via}, zona {zona}, sono spenti due lampioni consecutivi. La strada di sera "
+                "è completamente al buio e ci passano bambini e anziani.",
             ),
             notes=(
                 "Verificato sul geoportale: il punto luce {palo} risulta su linea con altri 6 "
@@ -147,9 +147,9 @@ ILLUMINAZIONE = TopicSpec(
             third_party=True,
             urgency=(2, 30, 43, 25),
             titles=(
-                "Palo della luce pericolante in {via}",
-                "Palo {palo} urtato da un'auto",
+                "Palo {palo} urtato e piegato in {via}",
                 "Sportello del palo aperto con fili scoperti in {via}",
+                "Palo della luce pericolante in zona {zona}",
             ),
             descriptions=(
                 "Il palo dell'illuminazione {palo} in {via} è piegato, sembra che lo abbia "
@@ -203,7 +203,7 @@ ILLUMINAZIONE = TopicSpec(
             urgency=(60, 38, 2, 0),
             titles=(
                 "Richiesta di un nuovo lampione in {via}",
-                "Strada non illuminata in zona {zona}",
+                "Parcheggio della {scuola} senza illuminazione",
             ),
             descriptions=(
                 "Chiedo l'installazione di un lampione nel tratto finale di {via}, dopo il "
@@ -265,7 +265,7 @@ RIFIUTI = TopicSpec(
             weight=4,
             path="l1",
             urgency=(40, 60, 0, 0),
-            titles=("Prenotazione ritiro ingombranti", "Ritiro di un divano e un materasso"),
+            titles=("Prenotazione ritiro ingombranti", "Smaltimento di frigorifero e lavatrice"),
             descriptions=(
                 "Vorrei prenotare il ritiro gratuito di un divano e una rete del letto in "
                 "{via} {civico}.",
@@ -304,7 +304,11 @@ RIFIUTI = TopicSpec(
             weight=4,
             path="l1",
             urgency=(45, 55, 0, 0),
-            titles=("Calendario raccolta differenziata", "Orari dell'isola ecologica"),
+            titles=(
+                "Calendario raccolta differenziata",
+                "Orari dell'isola ecologica",
+                "Dove conferire l'olio da cucina usato",
+            ),
             descriptions=(
                 "In che giorni passa la raccolta della plastica in {via}?",
                 "Quali sono gli orari dell'isola ecologica il sabato?",
@@ -369,6 +373,8 @@ ANAGRAFE = TopicSpec(
             answers=(
                 "{greeting}, le abbiamo fissato l'appuntamento all'anagrafe il {data} alle ore "
                 "{ora}. Porti una fototessera recente e la vecchia carta.",
+                "{greeting}, si è liberato un posto il {data} alle {ora}: per l'espatrio la CIE "
+                "viene consegnata in circa 6 giorni lavorativi.",
                 "{greeting}, per il minore servono la presenza di entrambi i genitori, una "
                 "fototessera e la tessera sanitaria. Appuntamento fissato il {data} alle {ora}.",
             ),
@@ -397,7 +403,10 @@ ANAGRAFE = TopicSpec(
             weight=3,
             path="bo",
             urgency=(20, 75, 5, 0),
-            titles=("Dichiarazione di cambio di residenza", "Cambio di abitazione nel Comune"),
+            titles=(
+                "Dichiarazione di cambio di residenza",
+                "Pratica di residenza ferma da un mese",
+            ),
             descriptions=(
                 "Mi sono trasferito in {via} {civico} e devo fare il cambio di residenza.",
                 "Ho inviato la dichiarazione di residenza un mese fa ma non ho ricevuto "
@@ -551,8 +560,8 @@ VIABILITA = TopicSpec(
             urgency=(10, 55, 30, 5),
             titles=(
                 "Buca pericolosa in {via}",
-                "Asfalto dissestato in {via} {civico}",
                 "Tombino sprofondato in {via}",
+                "Strade dissestate in zona {zona}",
             ),
             descriptions=(
                 "In {via}, all'altezza del civico {civico}, c'è una buca profonda che ha già "
@@ -684,7 +693,7 @@ SOCIALI = TopicSpec(
             weight=2,
             path="bo",
             urgency=(35, 60, 5, 0),
-            titles=("Contributo affitto {anno}", "Bonus utenze per famiglie"),
+            titles=("Contributo affitto {anno}", "Pagamento del contributo affitto"),
             descriptions=(
                 "Ci sono contributi per l'affitto? Ho un ISEE basso e due figli.",
                 "Ho fatto domanda per il contributo affitto, quando viene pagato?",
@@ -751,7 +760,7 @@ URP = TopicSpec(
             weight=1,
             path="bo",
             urgency=(30, 70, 0, 0),
-            titles=("Richiesta di accesso agli atti", "Copia della pratica edilizia"),
+            titles=("Copia della pratica edilizia", "Accesso agli atti di gara"),
             descriptions=(
                 "Chiedo copia della pratica edilizia relativa all'immobile di {via} {civico}.",
                 "Ai sensi della legge 241/1990 chiedo di accedere agli atti della gara per la "
@@ -817,10 +826,10 @@ TEXTS = Texts(
         "citi in ogni successiva comunicazione.",
     ),
     registered=(
-        "Segnalazione registrata con protocollo {protocol} e passata all'ufficio competente; "
-        "il cittadino è stato informato dei tempi di intervento.",
-        "Comunicato al cittadino il numero di protocollo {protocol}; la pratica prosegue al "
-        "secondo livello.",
+        "{greeting}, la sua segnalazione è registrata con il protocollo {protocol} ed è stata "
+        "passata all'ufficio competente, che la contatterà per l'intervento.",
+        "{greeting}, le confermo il numero di protocollo {protocol}: la pratica prosegue con "
+        "il secondo livello e sarà informata dell'esito.",
     ),
     escalate_l2=(
         "Serve un sopralluogo: passo la pratica al tecnico di secondo livello.",
