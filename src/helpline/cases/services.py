@@ -236,6 +236,36 @@ def open_case(
     return case
 
 
+@dataclass(frozen=True)
+class NewRequester:
+    """Contact data of a walk-in visitor or caller who is not a customer yet."""
+
+    name: str
+    phone: str = ""
+    email: str = ""
+    tax_id: str = ""
+
+
+@transaction.atomic
+def open_case_with_new_requester(
+    *, org: Organization, actor: Actor, requester: NewRequester, **case_fields: Any
+) -> Case:
+    """Register the requester as a customer and open their case in one transaction: a refused
+    case leaves no orphan customer, a refused customer opens no case. Customer errors name
+    ``name``/``phone``/``email``/``tax_id``."""
+    from helpline.customers.services import create_customer
+
+    customer = create_customer(
+        org=org,
+        actor=actor,
+        name=requester.name,
+        phone=requester.phone,
+        email=requester.email,
+        tax_id=requester.tax_id,
+    )
+    return open_case(org=org, actor=actor, requester_id=customer.pk, **case_fields)
+
+
 def _lock(case: Case) -> Case:
     """Re-read the case under a row lock so concurrent changes serialise."""
     return Case.objects.select_for_update().get(pk=case.pk, organization_id=case.organization_id)

@@ -69,6 +69,18 @@ def _duplicate_tax_id() -> FieldValidationError:
     return FieldValidationError(tax_id=_("Another customer already has this tax identifier."))
 
 
+def validate_customer(
+    *, org: Organization, name: str, email: str = "", phone: str = "", tax_id: str = ""
+) -> None:
+    """Check a would-be customer without writing; raise naming every bad field."""
+    values = _clean(org, {"name": name, "email": email, "phone": phone, "tax_id": tax_id})
+    if (
+        values["tax_id"]
+        and Customer.objects.filter(organization=org, tax_id=values["tax_id"]).exists()
+    ):
+        raise _duplicate_tax_id()
+
+
 @transaction.atomic
 def create_customer(
     *,

@@ -20,7 +20,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import FileResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -235,43 +234,34 @@ def case_new(request: DeskRequest, membership: Membership) -> HttpResponse:
 def _open_case_from_form(
     request: DeskRequest, membership: Membership, form: NewCaseForm
 ) -> Case | None:
-    """Create the inline requester (if any) and open the case in one transaction, or put
-    every error on the form and return None.
+    """Open the case (registering an inline requester first, in the same transaction), or
+    put every error on the form and return None.
 
-    The requester is validated by its service even when the rest of the form is already
-    invalid, so the operator sees all the mistakes at once; the transaction is then rolled
-    back, and a rejected case never leaves an orphan customer behind. (The channel intake
-    service will own this "find or create the customer, then open" step.)"""
+    When the form itself is already invalid the inline requester is still checked, without
+    writing anything, so the operator sees all the mistakes at once."""
     org = membership.organization
     actor = _actor(request)
-    data = form.cleaned_data
-    with transaction.atomic():
-        requester_id = data.get("requester_id")
-        new = form.new_requester() if "new_name" not in form.errors else None
+    new = form.new_requester() if "new_name" not in form.errors else None
+    try:
+        if form.errors:
+            if new is not None:
+                customer_services.validate_customer(org=org, **new)
+            return None
+        fields = _case_fields(org=org, form=form)
         if new is not None:
-            try:
-                requester_id = customer_services.create_customer(
-                    org=org,
-                    actor=actor,
-                    name=new["name"],
-                    phone=new["phone"],
-                    email=new["email"],
-                    tax_id=new["tax_id"],
-                ).pk
-            except FieldValidationError as exc:
-                add_service_errors(form, exc, NewCaseForm.SERVICE_FIELDS)
-        if not form.errors:
-            try:
-                return _open_case(org=org, actor=actor, form=form, requester_id=requester_id)
-            except FieldValidationError as exc:
-                add_service_errors(form, exc, NewCaseForm.SERVICE_FIELDS)
-        transaction.set_rollback(True)
+            return case_services.open_case_with_new_requester(
+                org=org, actor=actor, requester=case_services.NewRequester(**new), **fields
+            )
+        return case_services.open_case(
+            org=org, actor=actor, requester_id=form.cleaned_data.get("requester_id"), **fields
+        )
+    except FieldValidationError as exc:
+        add_service_errors(form, exc, NewCaseForm.SERVICE_FIELDS)
         return None
 
 
-def _open_case(
-    *, org: Organization, actor: Actor, form: NewCaseForm, requester_id: int | None
-) -> Case:
+def _case_fields(*, org: Organization, form: NewCaseForm) -> dict[str, Any]:
+    """The new-case form's values as ``open_case`` arguments (without the requester)."""
     data = form.cleaned_data
     topic_id, subject_id = form.topic_and_subject()
     related_id = None
@@ -282,21 +272,18 @@ def _open_case(
             ).pk
         except NotFound as exc:
             raise FieldValidationError(related_case=_("No case has this protocol number.")) from exc
-    return case_services.open_case(
-        org=org,
-        actor=actor,
-        channel=data["channel"],
-        case_type=data["case_type"],
-        title=data["title"],
-        description=data.get("description", ""),
-        topic_id=topic_id,
-        subject_id=subject_id,
-        urgency=data["urgency"],
-        severity=data["severity"],
-        requester_id=requester_id,
-        related_case_id=related_id,
-        attachments=uploaded_files(data.get("attachments") or []),
-    )
+    return {
+        "channel": data["channel"],
+        "case_type": data["case_type"],
+        "title": data["title"],
+        "description": data.get("description", ""),
+        "topic_id": topic_id,
+        "subject_id": subject_id,
+        "urgency": data["urgency"],
+        "severity": data["severity"],
+        "related_case_id": related_id,
+        "attachments": uploaded_files(data.get("attachments") or []),
+    }
 
 
 @org_view
