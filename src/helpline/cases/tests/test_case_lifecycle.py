@@ -220,3 +220,29 @@ def test_opening_a_case_takes_a_bounded_number_of_queries(tenant_a):
     ]
     # topic lookup, counter increment, case insert, audit insert, event insert
     assert len(statements) == 5, statements
+
+
+def test_a_refused_case_leaves_no_orphan_customer(tenant_a):
+    from helpline.cases.services import NewRequester, open_case_with_new_requester
+    from helpline.customers.models import Customer
+
+    with pytest.raises(FieldValidationError) as exc:
+        open_case_with_new_requester(
+            org=tenant_a.org,
+            actor=tenant_a.actor,
+            requester=NewRequester(name="Ada Neri"),
+            channel="counter",
+            case_type="information",
+            title="",
+        )
+    assert "title" in exc.value.errors
+    assert not Customer.objects.exists()
+    case = open_case_with_new_requester(
+        org=tenant_a.org,
+        actor=tenant_a.actor,
+        requester=NewRequester(name="Ada Neri"),
+        channel="counter",
+        case_type="information",
+        title="Opening hours",
+    )
+    assert case.requester is not None and case.requester.name == "Ada Neri"
