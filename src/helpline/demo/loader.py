@@ -151,8 +151,10 @@ class TenantLoader:
         n_customers: int,
         n_cases: int,
         password_hash: str,
+        out: Callable[[str], None] = print,
     ) -> None:
         self.spec = spec
+        self.out = out
         self.rng = rng
         self.now = now
         self.n_customers = n_customers
@@ -347,6 +349,10 @@ class TenantLoader:
             (s for p in plans for s in p.steps if s.at <= self.now),
             key=lambda s: (s.at, s.plan, s.seq),
         )
+        self.out(
+            f"{self.spec.name}: {len(plans)} cases planned over {HISTORY_DAYS} days, "
+            f"replaying {len(steps)} steps through the services..."
+        )
         self.plans = plans
         self.cases: dict[int, Case] = {}
         self.tasks: dict[tuple[int, int], CaseTask] = {}
@@ -470,6 +476,7 @@ def load_demo(
             n_customers=n_customers,
             n_cases=n_cases,
             password_hash=password_hash,
+            out=out,
         ).load()
         results.append(result)
         out(
