@@ -52,6 +52,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         out = self.stdout.write
+        if options["customers"] < 0 or options["cases"] < 0:
+            raise CommandError("--customers and --cases must not be negative.")
+        now: datetime | None = None
+        if options["now"]:
+            now = parse_datetime(options["now"])
+            if now is None or now.tzinfo is None:
+                raise CommandError("--now needs an ISO date-time with a time zone offset.")
         if options["reset"]:
             loader.reset_demo(out=out)
         if options["if_empty"] and Organization.objects.exists():
@@ -64,13 +71,6 @@ class Command(BaseCommand):
                     ", ".join(o.slug for o in existing)
                 )
             )
-        if options["customers"] < 0 or options["cases"] < 0:
-            raise CommandError("--customers and --cases must not be negative.")
-        now: datetime | None = None
-        if options["now"]:
-            now = parse_datetime(options["now"])
-            if now is None or now.tzinfo is None:
-                raise CommandError("--now needs an ISO date-time with a time zone offset.")
         loader.load_demo(
             seed=options["seed"],
             customers=options["customers"],
