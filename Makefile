@@ -45,10 +45,14 @@ format: setup
 	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
 	$(VENV)/bin/ruff format $(LINT_PATHS)
 
-## make messages: refresh the .po catalogues and compile them
+## make messages: refresh the .po catalogues from our code (GNU gettext), then compile them
+# django-admin, not `python -m django`: run from src/helpline, the latter would put the app
+# folders (events, channels...) on sys.path ahead of the packages of the same name.
+DJANGO_ADMIN := DJANGO_SETTINGS_MODULE=helpline.settings $(abspath $(VENV))/bin/django-admin
 messages: setup
-	cd src/helpline && ../../$(PY) -m django makemessages -l pt_BR -l it -l cs --no-obsolete --settings=helpline.settings
-	cd src/helpline && ../../$(PY) -m django compilemessages --settings=helpline.settings
+	cd src/helpline && $(DJANGO_ADMIN) makemessages -l pt_BR -l it -l cs -e html,txt,py \
+		--ignore=tests --ignore=static --add-location=file --no-obsolete
+	cd src/helpline && $(DJANGO_ADMIN) compilemessages -l pt_BR -l it -l cs
 
 clean:
 	rm -rf $(VENV) var

@@ -30,6 +30,7 @@ class AuditEntry(AppendOnlyModel):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("organisation"),
     )
     at = models.DateTimeField(_("when"), default=timezone.now)
     actor_kind = models.CharField(_("actor kind"), max_length=10, choices=ActorKind.choices)
@@ -39,8 +40,9 @@ class AuditEntry(AppendOnlyModel):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("actor (user)"),
     )
-    actor_customer_id = models.BigIntegerField(null=True)
+    actor_customer_id = models.BigIntegerField(null=True, verbose_name=_("actor (customer id)"))
     actor_label = models.CharField(_("actor"), max_length=200, blank=True)
     action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
     object_type = models.CharField(_("object type"), max_length=60)

@@ -23,7 +23,10 @@ class Topic(models.Model):
     """First level of a tenant's catalogue (e.g. "Street lighting", "Billing")."""
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="topics"
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="topics",
+        verbose_name=_("organisation"),
     )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=120)
@@ -47,9 +50,14 @@ class Subject(models.Model):
     """Second level of the catalogue, under a topic (e.g. "Pole out of order")."""
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="subjects"
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="subjects",
+        verbose_name=_("organisation"),
     )
-    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="subjects")
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="subjects", verbose_name=_("topic")
+    )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=120)
     default_case_type = models.CharField(
@@ -94,18 +102,31 @@ class Case(models.Model):
     """A contact's case, identified to the customer by its protocol number."""
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="cases"
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="cases",
+        verbose_name=_("organisation"),
     )
     protocol_number = models.CharField(_("protocol number"), max_length=40)
-    protocol_year = models.PositiveSmallIntegerField()
-    protocol_seq = models.PositiveBigIntegerField()
+    protocol_year = models.PositiveSmallIntegerField(verbose_name=_("protocol year"))
+    protocol_seq = models.PositiveBigIntegerField(verbose_name=_("protocol sequence number"))
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     case_type = models.CharField(_("type"), max_length=32, choices=CaseType.choices)
     topic = models.ForeignKey(
-        Topic, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+        Topic,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("topic"),
     )
     subject = models.ForeignKey(
-        Subject, on_delete=models.PROTECT, null=True, blank=True, related_name="cases"
+        Subject,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name=_("subject"),
     )
     urgency = models.CharField(
         _("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL
@@ -158,6 +179,7 @@ class Case(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"))
     updated_at = models.DateTimeField(_("updated at"))
@@ -227,16 +249,31 @@ class Message(models.Model):
     """A message on a case: from the customer, to the customer, or an internal note."""
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
     )
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="messages", verbose_name=_("case")
+    )
     direction = models.CharField(_("direction"), max_length=10, choices=MessageDirection.choices)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     author_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author (user)"),
     )
     author_customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "customers.Customer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("author (customer)"),
     )
     body = models.TextField(_("text"))
     created_at = models.DateTimeField(_("created at"))
@@ -255,9 +292,14 @@ class Attachment(models.Model):
     """A file attached to a message, stored once per content (path derives from SHA-256)."""
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
     )
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("message")
+    )
     file = models.FileField(_("file"), max_length=255)
     filename = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=120)
@@ -276,17 +318,32 @@ class CaseTask(models.Model):
     """A piece of work done (or to do) on a case until its closure."""
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="+"
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
     )
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tasks")
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="tasks", verbose_name=_("case")
+    )
     title = models.CharField(_("task"), max_length=200)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
     )
     created_at = models.DateTimeField(_("created at"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:

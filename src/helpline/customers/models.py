@@ -14,7 +14,10 @@ class Segment(models.Model):
     """A user segment with its own lines and queues (e.g. trade associations, employees)."""
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="segments"
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="segments",
+        verbose_name=_("organisation"),
     )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=120)
@@ -40,7 +43,10 @@ class Customer(models.Model):
     """
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="customers"
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="customers",
+        verbose_name=_("organisation"),
     )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)
@@ -48,7 +54,12 @@ class Customer(models.Model):
     tax_id = models.CharField(_("tax identifier"), max_length=32, blank=True)
     tax_id_kind = models.CharField(_("tax identifier kind"), max_length=24, blank=True)
     segment = models.ForeignKey(
-        Segment, on_delete=models.SET_NULL, null=True, blank=True, related_name="customers"
+        Segment,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name=_("segment"),
     )
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True

@@ -31,7 +31,11 @@ class ContactEvent(AppendOnlyModel):
     """
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        "tenancy.Organization",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("organisation"),
     )
     at = models.DateTimeField(_("when"), default=timezone.now)
     kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
@@ -42,6 +46,7 @@ class ContactEvent(AppendOnlyModel):
         db_constraint=False,
         null=True,
         related_name="events",
+        verbose_name=_("case"),
     )
     customer = models.ForeignKey(
         "customers.Customer",
@@ -49,6 +54,7 @@ class ContactEvent(AppendOnlyModel):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("customer"),
     )
     actor_kind = models.CharField(_("actor kind"), max_length=10, choices=ActorKind.choices)
     actor_user = models.ForeignKey(
@@ -57,6 +63,7 @@ class ContactEvent(AppendOnlyModel):
         db_constraint=False,
         null=True,
         related_name="+",
+        verbose_name=_("actor (user)"),
     )
     actor_label = models.CharField(_("actor"), max_length=200, blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)

@@ -14,7 +14,10 @@ class Queue(models.Model):
     """A queue of work for a tenant, by topic, segment, channel and level."""
 
     organization = models.ForeignKey(
-        "tenancy.Organization", on_delete=models.CASCADE, related_name="queues"
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="queues",
+        verbose_name=_("organisation"),
     )
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=120)
@@ -26,9 +29,16 @@ class Queue(models.Model):
         blank=True,
         help_text=_("Leave blank for a queue that takes every channel."),
     )
-    topics = models.ManyToManyField("cases.Topic", blank=True, related_name="queues")
+    topics = models.ManyToManyField(
+        "cases.Topic", blank=True, related_name="queues", verbose_name=_("topics")
+    )
     segment = models.ForeignKey(
-        "customers.Segment", on_delete=models.SET_NULL, null=True, blank=True, related_name="queues"
+        "customers.Segment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="queues",
+        verbose_name=_("segment"),
     )
 
     class Meta:

@@ -38,7 +38,7 @@ def membership_for_token(raw: str) -> Membership | None:
     """The membership an API token acts for, or None if unknown or revoked."""
     token = (
         ApiToken.objects.filter(key_hash=hash_token(raw), revoked_at__isnull=True)
-        .select_related("membership__organization", "membership__user")
+        .select_related("membership__organization", "membership__user__profile")
         .first()
     )
     if token is None or not token.membership.is_active or not token.membership.user.is_active:

@@ -8,6 +8,7 @@ from typing import Any
 from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from helpline.audit.models import AuditEntry
 from helpline.cases.choices import Level, Status, Urgency
@@ -85,7 +86,7 @@ def event_summary(event: ContactEvent, lookups: Mapping[str, Mapping[Any, str]])
         return str(data.get("protocol", ""))
     count = data.get("attachments") or 0
     if count:
-        return _("%(count)d attachment(s)") % {"count": count}
+        return ngettext("%(count)d attachment", "%(count)d attachments", count) % {"count": count}
     return ""
 
 
