@@ -407,7 +407,6 @@ class Person:
     phone: str
     tax_id: str
     greeting: str
-    first_name: str
 
 
 def ascii_letters(text: str) -> str:
@@ -548,7 +547,6 @@ def italian_person(rng: Random, tax_ids: set[str], *, with_tax_id: bool) -> Pers
         phone=it_phone(rng, landline=rng.random() < 0.15) if rng.random() < 0.93 else "",
         tax_id=tax_id,
         greeting=f"Gentile {'Sig.ra' if female else 'Sig.'} {last}",
-        first_name=first,
     )
 
 
@@ -576,7 +574,6 @@ def italian_company(
         phone=it_phone(rng, landline=rng.random() < 0.6),
         tax_id=("IT" + piva) if piva and rng.random() < 0.3 else piva,
         greeting=f"Spett.le {name}",
-        first_name=name,
     )
 
 
@@ -601,7 +598,6 @@ def brazilian_person(rng: Random, tax_ids: set[str], *, with_tax_id: bool) -> Pe
         phone=br_phone(rng, landline=rng.random() < 0.12) if rng.random() < 0.96 else "",
         tax_id=tax_id,
         greeting=f"{'Prezada Sra.' if female else 'Prezado Sr.'} {first}",
-        first_name=first,
     )
 
 
@@ -629,5 +625,4 @@ def brazilian_company(
         phone=br_phone(rng, landline=rng.random() < 0.7),
         tax_id=tax_id,
         greeting=f"Prezados, {name}",
-        first_name=name,
     )
