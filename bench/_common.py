@@ -178,8 +178,63 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def children(pid: int) -> list[int]:
+    """Direct child processes of ``pid`` (the server's workers)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append(int(stat.parent.name))
+    return out
+
+
+def cpu_seconds(pids: Sequence[int]) -> float:
+    """User + system CPU seconds used so far by ``pids`` (those still alive)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def pg_backends(target: Target) -> list[int]:
+    """PIDs of the PostgreSQL backends connected to ``target``'s database."""
+    if target.vendor != "postgresql":
+        return []
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [target.name],
+        ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+@dataclass
+class Server:
+    port: int
+    pid: int
+
+    @property
+    def workers(self) -> list[int]:
+        return children(self.pid)
+
+
 @contextlib.contextmanager
-def server(target: Target, *, workers: int = 2, kind: str = "gunicorn") -> Iterator[int]:
+def serve(target: Target, *, workers: int = 2, kind: str = "gunicorn") -> Iterator[Server]:
+    """Like ``server`` but yields the port and the master's pid."""
+    with server(target, workers=workers, kind=kind, _info=True) as info:
+        yield info  # type: ignore[misc]
+
+
+@contextlib.contextmanager
+def server(
+    target: Target, *, workers: int = 2, kind: str = "gunicorn", _info: bool = False
+) -> Iterator[Any]:
     """Serve the app on 127.0.0.1 with ``workers`` processes; yield the port.
 
     ``gunicorn`` is gunicorn's sync worker on the WSGI app (the production default);
@@ -220,7 +275,7 @@ def server(target: Target, *, workers: int = 2, kind: str = "gunicorn") -> Itera
     proc = subprocess.Popen(cmd, env=child_env(target), cwd=REPO, start_new_session=True)
     try:
         _wait_for(port, proc)
-        yield port
+        yield Server(port, proc.pid) if _info else port
     finally:
         # The server runs in its own session: signal its process group (master + workers).
         with contextlib.suppress(ProcessLookupError):

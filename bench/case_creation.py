@@ -22,6 +22,7 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -33,14 +34,16 @@ from bench._common import (
     PY,
     REPO,
     Target,
+    cpu_seconds,
     create_database,
     database_version,
     machine,
     percentile,
+    pg_backends,
     raw_connect,
     run_load,
     save_result,
-    server,
+    serve,
     setup_django,
     table,
     target_for,
@@ -201,6 +204,7 @@ def service_calls(tenant: Any, n: int, *, with_refs: bool, offset: int = 0) -> l
         else {}
     )
     lat = []
+    cpu0 = time.process_time()
     for i in range(offset, offset + n):
         t = time.perf_counter()
         open_case(
@@ -213,7 +217,11 @@ def service_calls(tenant: Any, n: int, *, with_refs: bool, offset: int = 0) -> l
             **refs,
         )
         lat.append(time.perf_counter() - t)
+    _CPU[with_refs] = _CPU.get(with_refs, 0.0) + time.process_time() - cpu0
     return lat
+
+
+_CPU: dict[bool, float] = {}
 
 
 def _summary(lat: list[float]) -> dict[str, float]:
@@ -230,6 +238,7 @@ def in_process(target: Target, tenant: Any, args: argparse.Namespace) -> dict[st
     (a noisy neighbour slows both, not just one of them)."""
     scratch, indexed = Scratch(target), Scratch(target, indexed=True)
     service_calls(tenant, 20, with_refs=True)  # warm-up: imports, plan caches
+    warm_cpu = _CPU[True]
     lat: dict[str, list[float]] = {
         "ceiling": [],
         "ceiling_indexed": [],
@@ -247,6 +256,9 @@ def in_process(target: Target, tenant: Any, args: argparse.Namespace) -> dict[st
             tenant, args.service_n // rounds, with_refs=False, offset=r * args.service_n
         )
     out: dict[str, Any] = {k: _summary(v) for k, v in lat.items()}
+    # CPU of this process per case (Python + driver; not the database server's)
+    out["service"]["cpu_ms"] = (_CPU[True] - warm_cpu) / len(lat["service"]) * 1000
+    out["service_bare"]["cpu_ms"] = _CPU[False] / len(lat["service_bare"]) * 1000
     out["ceiling"]["one_transaction"] = scratch.one_transaction(args.raw_n)
     if target.vendor == "sqlite":
         out["ceiling"]["sync_full"] = scratch.sync_full(max(200, args.raw_n // 5))
@@ -353,8 +365,26 @@ def run_one(vendor: str, args: argparse.Namespace) -> dict[str, Any]:
             "warmup": 20,
             "expect": [201],
         }
-        with server(target, workers=args.workers, kind=args.server) as port:
-            result["api"] = run_load(port, [job])[0]
+        with serve(target, workers=args.workers, kind=args.server) as srv:
+            workers = srv.workers
+            run_load(srv.port, [{**job, "count": 50, "warmup": 0}])  # connect, warm caches
+            backends = pg_backends(target)
+            pids = workers + backends
+            before = {pid: cpu_seconds([pid]) for pid in pids}
+            client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            result["api"] = run_load(srv.port, [{**job, "warmup": 0}])[0]
+            client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            n = result["api"]["sent"]
+            result["api"]["cpu_ms"] = {
+                "server workers": sum(cpu_seconds([p]) - before[p] for p in workers) / n * 1000,
+                "database backends": sum(cpu_seconds([p]) - before[p] for p in backends)
+                / n
+                * 1000,
+                "load client": (
+                    client_after.ru_utime + client_after.ru_stime
+                    - client_before.ru_utime - client_before.ru_stime
+                ) / n * 1000,
+            }  # fmt: skip
     result["load_after"] = os.getloadavg()[0]
     result["check"] = check_protocols(tenant.org)
     connection.close()
@@ -365,99 +395,53 @@ def run_one(vendor: str, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
-    rows = []
+    rows: list[list[Any]] = []
     for r in results:
-        c, s, sb = r["ceiling"], r["service"], r["service_bare"]
-        c["autocommit"], c["autocommit_p50_ms"] = c["rate"], c["p50_ms"]
-        api = r.get("api")
-        rows.append(
-            [
-                r["label"],
-                "ceiling: raw INSERT, autocommit (baseline)",
-                c["autocommit"],
-                c["autocommit_p50_ms"],
-                "",
-                "",
-            ]
-        )
-        ci = r["ceiling_indexed"]
-        rows.append([r["label"], "raw INSERT into a copy of cases_case with its 16 indexes, "
-                     "autocommit", ci["rate"], ci["p50_ms"], ci["p95_ms"],
-                     f"{ci['rate'] / c['autocommit']:.0%}"])  # fmt: skip
-        rows.append(
-            [r["label"], "ceiling: raw INSERT, one transaction", c["one_transaction"], "", "", ""]
-        )
+        c, ci, s, sb = r["ceiling"], r["ceiling_indexed"], r["service"], r["service_bare"]
+        db = r["label"]
+
+        def ratio(rate: float, c: dict[str, Any] = c) -> str:
+            return f"{rate / c['rate']:.0%}"
+
+        rows += [
+            [db, "**ceiling**: raw INSERT, autocommit (baseline)", c["rate"], c["p50_ms"],
+             c["p95_ms"], "100%", ""],
+            [db, "raw INSERT, autocommit, into a copy of cases_case (16 indexes)", ci["rate"],
+             ci["p50_ms"], ci["p95_ms"], ratio(ci["rate"]), ""],
+            [db, "raw INSERT, all rows in one transaction", c["one_transaction"], "", "", "", ""],
+        ]  # fmt: skip
         if "sync_full" in c:
-            rows.append(
-                [
-                    r["label"],
-                    "ceiling: raw INSERT, autocommit, synchronous=FULL",
-                    c["sync_full"],
-                    "",
-                    "",
-                    "",
-                ]
-            )
-        rows.append(
-            [
-                r["label"],
-                "service open_case (topic, subject, requester)",
-                s["rate"],
-                s["p50_ms"],
-                s["p95_ms"],
-                f"{s['rate'] / c['autocommit']:.0%}",
-            ]
-        )
-        rows.append(
-            [
-                r["label"],
-                "service open_case (no references)",
-                sb["rate"],
-                sb["p50_ms"],
-                sb["p95_ms"],
-                f"{sb['rate'] / c['autocommit']:.0%}",
-            ]
-        )
+            rows.append([db, "raw INSERT, autocommit, synchronous=FULL", c["sync_full"],
+                         "", "", "", ""])  # fmt: skip
+        rows += [
+            [db, "**service** open_case (topic, subject, requester)", s["rate"], s["p50_ms"],
+             s["p95_ms"], ratio(s["rate"]), f"{s['cpu_ms']:.1f} (this process)"],
+            [db, "service open_case (no references)", sb["rate"], sb["p50_ms"], sb["p95_ms"],
+             ratio(sb["rate"]), f"{sb['cpu_ms']:.1f} (this process)"],
+        ]  # fmt: skip
+        api = r.get("api")
         if api:
-            label = f"API POST /api/v1/cases, {args.server} -w {args.workers}, c={args.concurrency}"
-            rows.append(
-                [
-                    r["label"],
-                    label,
-                    api["rate"],
-                    api["p50_ms"],
-                    api["p95_ms"],
-                    f"{api['rate'] / c['autocommit']:.0%}",
-                ]
-            )
-    out = [table(["database", "what", "per second", "p50 ms", "p95 ms", "vs ceiling"], rows)]
+            cpu = api.get("cpu_ms", {})
+            cpu_text = ", ".join(f"{k} {v:.1f}" for k, v in cpu.items() if v)
+            label = (f"**API** POST /api/v1/cases, {args.server} -w {args.workers}, "
+                     f"{args.concurrency} in flight")  # fmt: skip
+            rows.append([db, label, api["rate"], api["p50_ms"], api["p95_ms"],
+                         ratio(api["rate"]), cpu_text])  # fmt: skip
+    out = [table(["database", "what", "per second", "p50 ms", "p95 ms", "vs ceiling",
+                  "CPU ms per case"], rows)]  # fmt: skip
     qrows = []
     for r in results:
         q = r["queries"]
         api = r.get("api") or {}
-        qrows.append(
-            [
-                r["label"],
-                q["service"],
-                q["api"] if q["api"] is not None else f"n/a ({q['api_status']})",
-                f"{api.get('ok', 0)}/{api.get('sent', 0)}"
-                + (" (time cap)" if api.get("capped") else ""),
-                "yes" if r["check"]["gap_free"] else "NO",
-            ]
-        )
+        sent = f"{api.get('ok', 0)}/{api.get('sent', 0)}"
+        if api.get("capped"):
+            sent += " (time cap)"
+        api_q = q["api"] if q["api"] is not None else f"n/a ({q['api_status']})"
+        gap_free = "yes" if r["check"]["gap_free"] else "NO"
+        qrows.append([r["label"], q["service"], api_q, sent, gap_free])
     out.append("")
-    out.append(
-        table(
-            [
-                "database",
-                "SQL per service creation",
-                "SQL per API creation",
-                "API ok/sent",
-                "protocols gap-free",
-            ],
-            qrows,
-        )
-    )
+    out.append(table(["database", "SQL per service creation", "SQL per API creation",
+                      "API ok/sent", "protocols gap-free"], qrows))  # fmt: skip
     return "\n".join(out)
 
 
