@@ -642,7 +642,7 @@ TEXTS = Texts(
     ),
     reminder_titles=("Reiteração do protocolo {ref}", "Cobrança de retorno: {ref_title}"),
     reminder_descriptions=(
-        "Estou ligando de novo sobre o protocolo {ref}. Até agora nada foi resolvido.",
+        "Volto a entrar em contato sobre o protocolo {ref}. Até agora nada foi resolvido.",
         "Já faz dias que abri o protocolo {ref} e ninguém veio.",
     ),
     reminder_answers=(
