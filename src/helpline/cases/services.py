@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -77,18 +76,16 @@ def _check_attachments(files: Sequence[UploadedFile]) -> None:
             raise FieldValidationError(attachments=_("An attachment has no file name."))
 
 
-def _store_attachments(
-    *, org: Organization, message: Message, files: Sequence[UploadedFile]
-) -> None:
+def _store_attachments(*, org_id: int, message: Message, files: Sequence[UploadedFile]) -> None:
     """Store files by content hash (writing the same bytes twice is harmless, so a rolled-back
     transaction leaves at most an unreferenced file, never a reference without a file)."""
     for f in files:
         digest = hashlib.sha256(f.content).hexdigest()
-        path = f"attachments/{org.pk}/{digest[:2]}/{digest}"
+        path = f"attachments/{org_id}/{digest[:2]}/{digest}"
         if not default_storage.exists(path):
             path = default_storage.save(path, ContentFile(f.content))
         Attachment.objects.create(
-            organization=org,
+            organization_id=org_id,
             message=message,
             file=path,
             filename=f.filename[:255],
@@ -98,17 +95,22 @@ def _store_attachments(
         )
 
 
-def _writing_member(org: Organization, user_id: int | None, field: str) -> Any:
+def _writing_member(org_id: int, user_id: int | None, field: str) -> Any:
+    """The user, if they may work cases of the organisation (one query)."""
     if user_id is None:
         return None
-    ok = Membership.objects.filter(
-        organization=org, user_id=user_id, is_active=True, role__in=WRITING_ROLES
-    ).exists()
-    if not ok:
+    membership = (
+        Membership.objects.filter(
+            organization_id=org_id, user_id=user_id, is_active=True, role__in=WRITING_ROLES
+        )
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
         raise FieldValidationError(
             **{field: _("This user is not an operator of this organisation.")}
         )
-    return get_user_model().objects.get(pk=user_id)
+    return membership.user
 
 
 def _in_org(model: type[Any], org: Organization, pk: int | None, field: str) -> Any:
@@ -173,7 +175,7 @@ def open_case(
     related = _in_org(Case, org, related_case_id, "related_case")
     if case_type == CaseType.REMINDER and related is None:
         raise FieldValidationError(related_case=_("A reminder must name the case it chases."))
-    assignee = _writing_member(org, assignee_id, "assignee")
+    assignee = _writing_member(org.pk, assignee_id, "assignee")
 
     protocol = allocate_protocol(org=org, at=now)
     case = Case.objects.create(
@@ -222,7 +224,7 @@ def open_case(
             body=description or title,
             created_at=now,
         )
-        _store_attachments(org=org, message=message, files=attachments)
+        _store_attachments(org_id=org.pk, message=message, files=attachments)
     if assignee is not None:
         record_event(
             org_id=org.pk,
@@ -276,7 +278,13 @@ def change_status(*, case: Case, actor: Actor, status: str, now: datetime | None
     """Move the case through its lifecycle; anything not in TRANSITIONS is refused (409)."""
     _choice("status", status, Status)
     now = now or timezone.now()
-    case = _lock(case)
+    return _apply_status(case=_lock(case), actor=actor, status=status, now=now)
+
+
+def _apply_status(
+    *, case: Case, actor: Actor, status: str, now: datetime, also_save: Sequence[str] = ()
+) -> Case:
+    """Change the status of a case the caller has locked, saving ``also_save`` with it."""
     if status not in TRANSITIONS[case.status]:
         raise IllegalTransition(
             _("A case cannot go from “%(old)s” to “%(new)s”.")
@@ -294,7 +302,7 @@ def change_status(*, case: Case, actor: Actor, status: str, now: datetime | None
         case.resolved_at = None
         case.closed_at = None
     case.updated_at = now
-    case.save(update_fields=["status", "resolved_at", "closed_at", "updated_at"])
+    case.save(update_fields=["status", "resolved_at", "closed_at", "updated_at", *also_save])
     audit.record_update(
         org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
     )
@@ -322,8 +330,8 @@ def assign_case(
     """Give the case to an operator and/or a level; raising the level is an escalation."""
     now = now or timezone.now()
     case = _lock(case)
-    org = case.organization
-    assignee = _writing_member(org, assignee_id, "assignee")
+    org_id = case.organization_id
+    assignee = _writing_member(org_id, assignee_id, "assignee")
     if level is not None:
         _choice("level", level, Level)
     before = audit.snapshot(case, ["assignee", "level"])
@@ -334,13 +342,13 @@ def assign_case(
     case.updated_at = now
     case.save(update_fields=["assignee", "level", "updated_at"])
     if (
-        audit.record_update(org_id=org.pk, actor=actor, instance=case, before=before, at=now)
+        audit.record_update(org_id=org_id, actor=actor, instance=case, before=before, at=now)
         is None
     ):
         return case
     if before["assignee"] != case.assignee_id:
         record_event(
-            org_id=org.pk,
+            org_id=org_id,
             kind=EventKind.ASSIGNED,
             actor=actor,
             channel=case.channel,
@@ -350,7 +358,7 @@ def assign_case(
         )
     if LEVEL_RANK[Level(case.level)] > LEVEL_RANK[Level(old_level)]:
         record_event(
-            org_id=org.pk,
+            org_id=org_id,
             kind=EventKind.ESCALATED,
             actor=actor,
             channel=case.channel,
@@ -440,7 +448,7 @@ def add_message(
         body=body,
         created_at=now,
     )
-    _store_attachments(org=case.organization, message=message, files=attachments)
+    _store_attachments(org_id=case.organization_id, message=message, files=attachments)
     record_event(
         org_id=case.organization_id,
         kind=_EVENT_FOR_DIRECTION[MessageDirection(direction)],
@@ -456,13 +464,14 @@ def add_message(
     if direction == MessageDirection.OUTBOUND and case.first_response_at is None:
         case.first_response_at = now
         fields.append("first_response_at")
-    case.save(update_fields=fields)
     answered_new = direction == MessageDirection.OUTBOUND and case.status == Status.NEW
     customer_replied = (
         direction == MessageDirection.INBOUND and case.status == Status.WAITING_CUSTOMER
     )
     if answered_new or customer_replied:
-        change_status(case=case, actor=actor, status=Status.OPEN, now=now)
+        _apply_status(case=case, actor=actor, status=Status.OPEN, now=now, also_save=fields)
+    else:
+        case.save(update_fields=fields)
     return message
 
 
