@@ -24,9 +24,9 @@ run: setup
 	$(PY) -m helpline migrate --no-input -v0
 	$(PY) -m helpline load_demo --if-empty
 	$(PY) -m helpline collectstatic --no-input -v0
-	$(PY) -m helpline demo_logins
+	$(PY) -m helpline demo_logins --base-url http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(VENV)/bin/uvicorn helpline.asgi:application --host $(HOST) --port $(PORT) --workers 1
+	$(VENV)/bin/uvicorn helpline.asgi:application --host $(HOST) --port $(PORT) --workers 1 --lifespan off
 
 ## make test: everything the suite needs (venv, Chromium for browser tests), then the suite
 test: setup
