@@ -73,3 +73,20 @@ def trigger_sql(table: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]
         ("sqlite", f"DROP TRIGGER IF EXISTS {table}_no_update;"),
     ]
     return forward, reverse
+
+
+def refuse_updates_operation(table: str) -> Any:
+    """A migration operation installing (or, reversed, removing) the trigger for ``table``."""
+    from django.db import migrations
+
+    forward_sql, reverse_sql = trigger_sql(table)
+
+    def run(sqls: list[tuple[str, str]]) -> Any:
+        def apply(apps: Any, schema_editor: Any) -> None:
+            for vendor, sql in sqls:
+                if schema_editor.connection.vendor == vendor:
+                    schema_editor.execute(sql)
+
+        return apply
+
+    return migrations.RunPython(run(forward_sql), run(reverse_sql))

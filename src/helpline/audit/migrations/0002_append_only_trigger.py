@@ -2,23 +2,9 @@
 
 from django.db import migrations
 
-from helpline.lib.appendonly import trigger_sql
-
-FORWARD, REVERSE = trigger_sql("audit_auditentry")
-
-
-def forward(apps, schema_editor):
-    for vendor, sql in FORWARD:
-        if schema_editor.connection.vendor == vendor:
-            schema_editor.execute(sql)
-
-
-def reverse(apps, schema_editor):
-    for vendor, sql in REVERSE:
-        if schema_editor.connection.vendor == vendor:
-            schema_editor.execute(sql)
+from helpline.lib.appendonly import refuse_updates_operation
 
 
 class Migration(migrations.Migration):
     dependencies = [("audit", "0001_initial")]
-    operations = [migrations.RunPython(forward, reverse)]
+    operations = [refuse_updates_operation("audit_auditentry")]
