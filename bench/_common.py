@@ -200,6 +200,32 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return total / tick
 
 
+class CpuMeter:
+    """CPU seconds used by the server workers and the database backends between ``start``
+    and ``stop``. Backends come and go (``CONN_MAX_AGE``): one that appears is counted from
+    zero, one that exits is lost for its last moments (so figures err on the low side)."""
+
+    def __init__(self, target: Target, workers: Sequence[int]) -> None:
+        self.target, self.workers = target, list(workers)
+
+    def _snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
+        backends = pg_backends(self.target)
+        return (
+            {p: cpu_seconds([p]) for p in self.workers},
+            {p: cpu_seconds([p]) for p in backends},
+        )
+
+    def start(self) -> None:
+        self.before = self._snapshot()
+
+    def stop(self) -> dict[str, float]:
+        after = self._snapshot()
+        return {
+            name: sum(max(0.0, v - self.before[i].get(p, 0.0)) for p, v in after[i].items())
+            for i, name in enumerate(("server workers", "database backends"))
+        }
+
+
 def pg_backends(target: Target) -> list[int]:
     """PIDs of the PostgreSQL backends connected to ``target``'s database."""
     if target.vendor != "postgresql":

@@ -33,13 +33,12 @@ from typing import Any
 from bench._common import (
     PY,
     REPO,
+    CpuMeter,
     Target,
-    cpu_seconds,
     create_database,
     database_version,
     machine,
     percentile,
-    pg_backends,
     raw_connect,
     run_load,
     save_result,
@@ -366,25 +365,19 @@ def run_one(vendor: str, args: argparse.Namespace) -> dict[str, Any]:
             "expect": [201],
         }
         with serve(target, workers=args.workers, kind=args.server) as srv:
-            workers = srv.workers
             run_load(srv.port, [{**job, "count": 50, "warmup": 0}])  # connect, warm caches
-            backends = pg_backends(target)
-            pids = workers + backends
-            before = {pid: cpu_seconds([pid]) for pid in pids}
+            meter = CpuMeter(target, srv.workers)
+            meter.start()
             client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             result["api"] = run_load(srv.port, [{**job, "warmup": 0}])[0]
             client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = meter.stop()
+            used["load client"] = (
+                client_after.ru_utime + client_after.ru_stime
+                - client_before.ru_utime - client_before.ru_stime
+            )  # fmt: skip
             n = result["api"]["sent"]
-            result["api"]["cpu_ms"] = {
-                "server workers": sum(cpu_seconds([p]) - before[p] for p in workers) / n * 1000,
-                "database backends": sum(cpu_seconds([p]) - before[p] for p in backends)
-                / n
-                * 1000,
-                "load client": (
-                    client_after.ru_utime + client_after.ru_stime
-                    - client_before.ru_utime - client_before.ru_stime
-                ) / n * 1000,
-            }  # fmt: skip
+            result["api"]["cpu_ms"] = {k: v / n * 1000 for k, v in used.items()}
     result["load_after"] = os.getloadavg()[0]
     result["check"] = check_protocols(tenant.org)
     connection.close()

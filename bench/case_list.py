@@ -31,15 +31,14 @@ from urllib.parse import urlencode
 from bench._common import (
     PY,
     REPO,
+    CpuMeter,
     Target,
     child_env,
-    cpu_seconds,
     create_database,
     database_exists,
     database_version,
     machine,
     percentile,
-    pg_backends,
     run_load,
     save_result,
     serve,
@@ -297,15 +296,18 @@ def run_one(vendor: str, args: argparse.Namespace) -> dict[str, Any]:
         for v in views
     ]
     with serve(target, workers=args.workers, kind=args.server) as srv:
-        workers = srv.workers
+        meter = CpuMeter(target, srv.workers)
         for view, job in zip(views, jobs, strict=True):
             run_load(srv.port, [{**job, "count": 0}])  # warm-up (and connect) only
-            pids = workers + pg_backends(target)
-            before = cpu_seconds(pids)
+            meter.start()
             view["http"] = run_load(srv.port, [{**job, "warmup": 0}])[0]
             # CPU of the server workers and database backends per request: what bounds
             # the throughput of a 2-core machine, whatever else runs on it.
-            view["http"]["cpu_ms"] = (cpu_seconds(pids) - before) / view["http"]["sent"] * 1000
+            used = meter.stop()
+            view["http"]["cpu_ms"] = sum(used.values()) / view["http"]["sent"] * 1000
+            view["http"]["cpu_split_ms"] = {
+                k: v / view["http"]["sent"] * 1000 for k, v in used.items()
+            }
     result["views"] = views
     result["load_after"] = os.getloadavg()[0]
     return result

@@ -39,6 +39,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("Django ORM: query building, SQL compiling, model instances",
      ("/django/db/",)),
     ("API layer: django-ninja + pydantic", ("/ninja/", "/pydantic/", "/pydantic_core/")),
+    ("Django templates and form widgets", ("/django/template/", "/django/forms/",
+                                           "/django/templatetags/")),
     ("Django request handling: handlers, middleware, sessions, auth, i18n, http",
      ("/django/core/", "/django/middleware/", "/django/contrib/", "/django/http/",
       "/django/utils/", "/django/urls/", "/django/test/", "/django_htmx/", "/whitenoise/",
