@@ -232,15 +232,96 @@ def _summary(lat: list[float]) -> dict[str, float]:
     }
 
 
+class RawOpenCase:
+    """``open_case``'s own SQL replayed through the raw driver, without Django: the same
+    three reads, counter UPDATE, three INSERTs into the real tables and one commit. The
+    floor of the service's design on this database; the gap to the service is Python."""
+
+    def __init__(self, target: Target, tenant: Any) -> None:
+        from helpline.cases.protocol import format_protocol
+
+        self.vendor, self.tenant, self.fmt = target.vendor, tenant, format_protocol
+        self.conn = raw_connect(target)
+        self.year = datetime.now(UTC).year  # within the tenant's year except around midnight
+        ph = "?" if self.vendor == "sqlite" else "%s"
+        self.sql = {
+            "topic": f"SELECT id FROM cases_topic WHERE organization_id = {ph} AND id = {ph}",
+            "subject": "SELECT id, topic_id FROM cases_subject "
+            f"WHERE organization_id = {ph} AND id = {ph}",
+            "customer": "SELECT id FROM customers_customer "
+            f"WHERE organization_id = {ph} AND id = {ph}",
+            "counter": "UPDATE cases_protocolcounter SET last_seq = last_seq + 1 "
+            f"WHERE organization_id = {ph} AND year = {ph} RETURNING last_seq",
+            "case": "INSERT INTO cases_case (organization_id, protocol_number, protocol_year, "
+            "protocol_seq, channel, case_type, topic_id, subject_id, urgency, severity, status, "
+            "level, title, description, requester_id, created_by_id, created_at, updated_at) "
+            f"VALUES ({', '.join([ph] * 18)}) RETURNING id",
+            "audit": "INSERT INTO audit_auditentry (organization_id, at, actor_kind, "
+            "actor_user_id, actor_customer_id, actor_label, action, object_type, object_id, "
+            f"object_repr, changes) VALUES ({', '.join([ph] * 11)})",
+            "event": "INSERT INTO events_contactevent (organization_id, at, kind, channel, "
+            "case_id, customer_id, actor_kind, actor_user_id, actor_label, data) "
+            f"VALUES ({', '.join([ph] * 10)})",
+        }
+
+    def one(self, i: int) -> None:
+        t, org = self.tenant, self.tenant.org
+        now = datetime.now(UTC)
+        ts: Any = str(now.replace(tzinfo=None)) if self.vendor == "sqlite" else now
+        x = self.conn.execute
+        if self.vendor == "sqlite":
+            x("BEGIN IMMEDIATE")
+            tx = None
+        else:
+            tx = self.conn.transaction()
+            tx.__enter__()
+        assert x(self.sql["topic"], (org.pk, t.topic_id)).fetchone()
+        assert x(self.sql["subject"], (org.pk, t.subject_id)).fetchone()[1] == t.topic_id
+        assert x(self.sql["customer"], (org.pk, t.customer_id)).fetchone()
+        seq = x(self.sql["counter"], (org.pk, self.year)).fetchone()[0]
+        number = self.fmt(org, self.year, seq)
+        title = f"{TITLE} raw {i}"
+        case_id = x(self.sql["case"], (org.pk, number, self.year, seq, "phone", "information",
+                                       t.topic_id, t.subject_id, "normal", "minor", "new", "l1",
+                                       title, DESCRIPTION, t.customer_id, t.operator.pk, ts,
+                                       ts)).fetchone()[0]  # fmt: skip
+        after = {"protocol_number": number, "channel": "phone", "case_type": "information",
+                 "topic": t.topic_id, "subject": t.subject_id, "urgency": "normal",
+                 "severity": "minor", "status": "new", "level": "l1", "title": title,
+                 "description": DESCRIPTION, "requester": t.customer_id}  # fmt: skip
+        changes = json.dumps({k: [None, v] for k, v in after.items()})
+        x(self.sql["audit"], (org.pk, ts, "user", t.operator.pk, None, "bench-operator",
+                              "create", "cases.case", str(case_id), f"{number} {title}"[:200],
+                              changes))  # fmt: skip
+        data = json.dumps({"protocol": number, "type": "information", "urgency": "normal"})
+        x(self.sql["event"], (org.pk, ts, "case_opened", "phone", case_id, t.customer_id, "user",
+                              t.operator.pk, "bench-operator", data))  # fmt: skip
+        if tx is None:
+            x("COMMIT")
+        else:
+            tx.__exit__(None, None, None)
+
+    def calls(self, n: int) -> list[float]:
+        lat = []
+        for i in range(n):
+            t0 = time.perf_counter()
+            self.one(i)
+            lat.append(time.perf_counter() - t0)
+        return lat
+
+
 def in_process(target: Target, tenant: Any, args: argparse.Namespace) -> dict[str, Any]:
     """Ceiling and service layer, interleaved in rounds so that both see the same machine
     (a noisy neighbour slows both, not just one of them)."""
     scratch, indexed = Scratch(target), Scratch(target, indexed=True)
     service_calls(tenant, 20, with_refs=True)  # warm-up: imports, plan caches
+    raw_service = RawOpenCase(target, tenant)
+    raw_service.calls(20)
     warm_cpu = _CPU[True]
     lat: dict[str, list[float]] = {
         "ceiling": [],
         "ceiling_indexed": [],
+        "raw_service": [],
         "service": [],
         "service_bare": [],
     }
@@ -248,6 +329,7 @@ def in_process(target: Target, tenant: Any, args: argparse.Namespace) -> dict[st
     for r in range(rounds):
         lat["ceiling"] += scratch.autocommit(args.raw_n // rounds)
         lat["ceiling_indexed"] += indexed.autocommit(args.raw_n // rounds)
+        lat["raw_service"] += raw_service.calls(args.service_n // rounds)
         lat["service"] += service_calls(
             tenant, args.service_n // rounds, with_refs=True, offset=r * args.service_n
         )
@@ -263,6 +345,7 @@ def in_process(target: Target, tenant: Any, args: argparse.Namespace) -> dict[st
         out["ceiling"]["sync_full"] = scratch.sync_full(max(200, args.raw_n // 5))
     scratch.close()
     indexed.close()
+    raw_service.conn.close()
     return out
 
 
@@ -406,6 +489,9 @@ def report(results: list[dict[str, Any]], args: argparse.Namespace) -> str:
         if "sync_full" in c:
             rows.append([db, "raw INSERT, autocommit, synchronous=FULL", c["sync_full"],
                          "", "", "", ""])  # fmt: skip
+        rs = r["raw_service"]
+        rows.append([db, "open_case's SQL (3 reads, UPDATE, 3 INSERTs, commit) via raw driver",
+                     rs["rate"], rs["p50_ms"], rs["p95_ms"], ratio(rs["rate"]), ""])  # fmt: skip
         rows += [
             [db, "**service** open_case (topic, subject, requester)", s["rate"], s["p50_ms"],
              s["p95_ms"], ratio(s["rate"]), f"{s['cpu_ms']:.1f} (this process)"],

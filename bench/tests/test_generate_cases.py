@@ -33,6 +33,7 @@ def _generate(slug: str, prefix: str, n: int) -> dict:
     return tenant
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_generated_cases_are_valid_for_the_app() -> None:
     tenant = _generate("gen-a", "GNA", 1500)
