@@ -532,7 +532,7 @@ def main() -> None:
     p.add_argument("--service-n", type=int, default=2000, help="cases through open_case")
     p.add_argument("--api-n", type=int, default=5000, help="cases through the API")
     p.add_argument("--concurrency", type=int, default=8, help="API requests in flight")
-    p.add_argument("--time-cap", type=float, default=60, help="seconds the API load may last")
+    p.add_argument("--time-cap", type=float, default=120, help="seconds the API load may last")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--server", choices=["gunicorn", "uvicorn"], default="gunicorn")
     p.add_argument("--no-api", action="store_true")
