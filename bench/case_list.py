@@ -38,6 +38,7 @@ from bench._common import (
     database_exists,
     database_version,
     machine,
+    migrate,
     percentile,
     run_load,
     save_result,
@@ -57,6 +58,7 @@ TARGET_P95_MS = 150
 def ensure_data(target: Target, args: argparse.Namespace) -> None:
     """Generate the cases once; later runs reuse them (``--regenerate`` to start over)."""
     if not args.regenerate and database_exists(target) and _case_count(target) >= args.n:
+        migrate(target)  # the data stay; the schema follows the code
         return
     create_database(target)
     for slug, prefix, n, customers in (
