@@ -54,5 +54,11 @@ messages: setup
 		--ignore=tests --ignore=static --add-location=file --no-obsolete
 	cd src/helpline && $(DJANGO_ADMIN) compilemessages -l pt_BR -l it -l cs
 
+## make bench: case creation and case list benchmarks (see bench/README.md for options and
+## for generating the 1,000,000 cases the list benchmark reads)
+bench: setup
+	$(PY) -m bench.case_creation
+	$(PY) -m bench.case_list
+
 clean:
 	rm -rf $(VENV) var

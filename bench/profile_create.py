@@ -13,7 +13,7 @@ Two views of the same work, on a fresh dedicated database:
     .venv/bin/python -m bench.profile_create --db postgresql
     .venv/bin/python -m bench.profile_create --db sqlite --mode server
 
-Needs pyinstrument and py-spy (``pip install pyinstrument py-spy``; not in the lock file).
+Needs pyinstrument and py-spy (both pinned in requirements.lock, installed by ``make setup``).
 """
 
 from __future__ import annotations

@@ -223,7 +223,7 @@ def download_attachment(request: HttpRequest, attachment_id: RowId) -> Any:
     """The file of an attachment of the caller's organisation."""
     attachment = selectors.get_attachment(org=org(request), attachment_id=attachment_id)
     return FileResponse(
-        attachment.file.open("rb"),
+        selectors.open_attachment_file(attachment),
         as_attachment=True,
         filename=attachment.filename,
         content_type=attachment.content_type,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
-from typing import Any
+from typing import IO, Any
 
+from django.core.files.storage import default_storage
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
@@ -18,6 +20,8 @@ from helpline.events.models import ContactEvent
 from helpline.lib.errors import FieldValidationError, NotFound
 from helpline.lib.keyset import BadCursor, Page, paginate
 from helpline.tenancy.models import Organization
+
+log = logging.getLogger(__name__)
 
 #: Sort keys offered to users, mapped to a keyset ordering ending on a unique column.
 SORTS: dict[str, list[str]] = {
@@ -52,6 +56,14 @@ def _urgency_rank() -> When_:
     )
 
 
+def _is_protocol_number(org: Organization, text: str) -> bool:
+    """Whether ``text`` is the protocol number of one of the organisation's cases (typed in
+    either case), by its unique index."""
+    if len(text) > 40 or not any(ch.isdigit() for ch in text):
+        return False
+    return Case.objects.filter(organization=org, protocol_number__in={text, text.upper()}).exists()
+
+
 def filtered_cases(*, org: Organization, filters: CaseFilters) -> QuerySet[Case]:
     qs = Case.objects.filter(organization=org)
     if filters.status:
@@ -75,7 +87,10 @@ def filtered_cases(*, org: Organization, filters: CaseFilters) -> QuerySet[Case]
     if filters.created_to:
         qs = qs.filter(created_at__lt=filters.created_to)
     text = filters.text.strip()
-    if text:
+    if text and _is_protocol_number(org, text):
+        # The unique index answers this at once; the text scan below reads every case.
+        qs = qs.filter(protocol_number__in={text, text.upper()})
+    elif text:
         qs = qs.filter(
             Q(protocol_number__iexact=text)
             | Q(title__icontains=text)
@@ -183,3 +198,19 @@ def get_attachment(*, org: Organization, attachment_id: int) -> Attachment:
     if attachment is None:
         raise NotFound(_("No such attachment."))
     return attachment
+
+
+def open_attachment_file(attachment: Attachment) -> IO[bytes]:
+    """The stored bytes of an attachment. A file missing from storage (a lost volume, a
+    restore without the media) is a 404 naming the problem, and logged as an error: the
+    database still says the file was received."""
+    try:
+        return default_storage.open(attachment.file.name, "rb")
+    except FileNotFoundError as exc:
+        log.error(
+            "attachment %s of organisation %s: file %s is missing from storage",
+            attachment.pk,
+            attachment.organization_id,
+            attachment.file.name,
+        )
+        raise NotFound(_("The file of this attachment is missing from storage.")) from exc

@@ -43,6 +43,7 @@ from helpline.events.models import EventKind
 from helpline.events.services import record_event
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, IllegalTransition
+from helpline.lib.references import Ref, resolve_refs
 from helpline.routing.models import Queue
 from helpline.tenancy.models import WRITING_ROLES, Membership, Organization
 
@@ -113,17 +114,6 @@ def _writing_member(org_id: int, user_id: int | None, field: str) -> Any:
     return membership.user
 
 
-def _in_org(model: type[Any], org: Organization, pk: int | None, field: str) -> Any:
-    if pk is None:
-        return None
-    obj = model.objects.filter(organization=org, pk=pk).first()
-    if obj is None:
-        raise FieldValidationError(
-            **{field: _("Unknown %(field)s: %(id)s") % {"field": field, "id": pk}}
-        )
-    return obj
-
-
 @transaction.atomic
 def open_case(
     *,
@@ -163,19 +153,32 @@ def open_case(
     if len(title) > 200:
         raise FieldValidationError(title=_("The title may not exceed 200 characters."))
     _check_attachments(attachments)
-    topic = _in_org(Topic, org, topic_id, "topic")
-    subject = _in_org(Subject, org, subject_id, "subject")
-    if subject is not None:
-        if topic is None:
-            topic = subject.topic
-        elif subject.topic_id != topic.pk:
+    found = resolve_refs(
+        org_id=org.pk,
+        refs=[
+            Ref("topic", Topic, topic_id),
+            Ref("subject", Subject, subject_id, read="topic_id"),
+            Ref("requester", Customer, requester_id),
+            Ref("queue", Queue, queue_id),
+            Ref("related_case", Case, related_case_id),
+            Ref(
+                "assignee",
+                Membership,
+                assignee_id,
+                read="user_id",
+                id_column="user_id",
+                where={"is_active": True, "role": sorted(WRITING_ROLES)},
+                message=_("This user is not an operator of this organisation."),
+            ),
+        ],
+    )
+    if subject_id is not None:
+        if topic_id is None:
+            topic_id = found["subject"]
+        elif found["subject"] != topic_id:
             raise FieldValidationError(subject=_("This subject does not belong to the topic."))
-    requester = _in_org(Customer, org, requester_id, "requester")
-    queue = _in_org(Queue, org, queue_id, "queue")
-    related = _in_org(Case, org, related_case_id, "related_case")
-    if case_type == CaseType.REMINDER and related is None:
+    if case_type == CaseType.REMINDER and related_case_id is None:
         raise FieldValidationError(related_case=_("A reminder must name the case it chases."))
-    assignee = _writing_member(org.pk, assignee_id, "assignee")
 
     protocol = allocate_protocol(org=org, at=now)
     case = Case.objects.create(
@@ -185,17 +188,17 @@ def open_case(
         protocol_seq=protocol.seq,
         channel=channel,
         case_type=case_type,
-        topic=topic,
-        subject=subject,
+        topic_id=topic_id,
+        subject_id=subject_id,
         urgency=urgency,
         severity=severity,
         level=level,
         title=title,
         description=description,
-        requester=requester,
-        assignee=assignee,
-        queue=queue,
-        related_case=related,
+        requester_id=requester_id,
+        assignee_id=assignee_id,
+        queue_id=queue_id,
+        related_case_id=related_case_id,
         created_by_id=actor.user_id,
         created_at=now,
         updated_at=now,
@@ -209,7 +212,7 @@ def open_case(
         actor=actor,
         channel=channel,
         case_id=case.pk,
-        customer_id=requester.pk if requester else None,
+        customer_id=requester_id,
         data={"protocol": case.protocol_number, "type": case_type, "urgency": urgency},
         at=now,
     )
@@ -220,19 +223,19 @@ def open_case(
             direction=MessageDirection.INBOUND,
             channel=channel,
             author_user_id=actor.user_id,
-            author_customer=requester,
+            author_customer_id=requester_id,
             body=description or title,
             created_at=now,
         )
         _store_attachments(org_id=org.pk, message=message, files=attachments)
-    if assignee is not None:
+    if assignee_id is not None:
         record_event(
             org_id=org.pk,
             kind=EventKind.ASSIGNED,
             actor=actor,
             channel=channel,
             case_id=case.pk,
-            data={"assignee": assignee.pk, "level": level},
+            data={"assignee": assignee_id, "level": level},
             at=now,
         )
     return case

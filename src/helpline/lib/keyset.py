@@ -63,6 +63,11 @@ def paginate(qs: QuerySet[M], *, ordering: list[str], cursor: str | None, limit:
             for j in range(i):
                 step &= Q(**{keys[j][0]: values[j]})
             condition |= step
+        # Redundant with the OR above, but it is what lets the database walk an index range
+        # from the cursor instead of reading and discarding every row before it (a page
+        # 100,000 rows deep: 58 ms -> 0.1 ms on PostgreSQL, docs/benchmarks.md).
+        first, first_desc = keys[0]
+        condition = Q(**{f"{first}__{'lte' if first_desc else 'gte'}": values[0]}) & condition
         try:
             qs = qs.filter(condition)
         except (ValueError, TypeError, ValidationError) as exc:  # e.g. a string for a date

@@ -35,12 +35,18 @@ def membership_for(*, user: Any, org_slug: str) -> Membership:
 
 
 def membership_for_token(raw: str) -> Membership | None:
-    """The membership an API token acts for, or None if unknown or revoked."""
-    token = (
+    """The membership an API token acts for, or None if unknown or revoked.
+
+    Asked on every API call, so it is one query by the unique hash with no ORDER BY. It is
+    deliberately not cached between requests: a revoked token or a removed member must be
+    refused at once, on every worker.
+    """
+    rows = list(
         ApiToken.objects.filter(key_hash=hash_token(raw), revoked_at__isnull=True)
         .select_related("membership__organization", "membership__user__profile")
-        .first()
+        .order_by()[:1]
     )
+    token = rows[0] if rows else None
     if token is None or not token.membership.is_active or not token.membership.user.is_active:
         return None
     now = timezone.now()

@@ -215,3 +215,38 @@ def test_list_runs_two_queries_whatever_the_page_size(
     assert len(r.json()["items"]) == page_size
     with django_assert_num_queries(2):
         api_a.get(f"{url}&cursor={r.json()['next_cursor']}" if page_size == 1 else url)
+
+
+def test_free_text_finds_a_protocol_number_typed_in_lower_case(
+    api_a: Client, cases: dict[str, Any]
+) -> None:
+    number = cases["urgent"].protocol_number.lower()
+    assert ids(api_a.get(f"/api/v1/cases?q={number}")) == [cases["urgent"].pk]
+
+
+def test_text_with_digits_that_is_no_protocol_number_searches_titles(
+    api_a: Client, tenant_a: Any, make_case: Any
+) -> None:
+    lamp = make_case(tenant_a, title="Lamp 42 in via Roma")
+    make_case(tenant_a, title="Other")
+    assert ids(api_a.get("/api/v1/cases?q=lamp 42")) == [lamp.pk]
+
+
+@pytest.mark.parametrize("sort", ["newest", "oldest", "urgency"])
+def test_cursor_pages_cover_cases_opened_in_the_same_instant(
+    api_a: Client, tenant_a: Any, make_case: Any, sort: str
+) -> None:
+    """The index bound on the first ordering key must keep rows that tie on it."""
+    made = {
+        make_case(tenant_a, title=f"Case {i}", now=T0 + timedelta(hours=i // 3)).pk
+        for i in range(7)
+    }
+    seen: list[int] = []
+    cursor = ""
+    for _page in range(10):
+        r = api_a.get(f"/api/v1/cases?sort={sort}&limit=2{cursor}")
+        seen += ids(r)
+        if not (nxt := r.json()["next_cursor"]):
+            break
+        cursor = f"&cursor={nxt}"
+    assert sorted(seen) == sorted(made)

@@ -150,3 +150,13 @@ def test_a_bad_direction_is_422_naming_direction(
     r = api_a.post(f"/api/v1/cases/{case.pk}/messages", {"direction": "sideways", "body": "x"})
     assert r.status_code == 422
     assert r.json()["detail"][0]["loc"] == ["body", "direction"]
+
+
+def test_an_attachment_whose_file_is_lost_is_a_404_naming_the_problem(
+    api_a: Client, case_with_attachment: Case
+) -> None:
+    attachment = Attachment.objects.get(message__case=case_with_attachment)
+    Path(settings.MEDIA_ROOT, attachment.file.name).unlink()
+    r = api_a.get(f"/api/v1/attachments/{attachment.pk}")
+    assert r.status_code == 404
+    assert "missing from storage" in r.json()["detail"]
