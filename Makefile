@@ -26,7 +26,7 @@ run: setup
 	$(PY) -m helpline collectstatic --no-input -v0
 	$(PY) -m helpline demo_logins --base-url http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	$(VENV)/bin/uvicorn helpline.asgi:application --host $(HOST) --port $(PORT) --workers 1 --lifespan off
+	HELPLINE_LOOPS_IN_SERVER=1 $(VENV)/bin/uvicorn helpline.asgi:application --host $(HOST) --port $(PORT) --workers 1 --lifespan on
 
 ## make test: everything the suite needs (venv, Chromium for browser tests), then the suite
 test: setup
@@ -45,14 +45,10 @@ format: setup
 	$(VENV)/bin/ruff check --fix $(LINT_PATHS)
 	$(VENV)/bin/ruff format $(LINT_PATHS)
 
-## make messages: refresh the .po catalogues from our code (GNU gettext), then compile them
-# django-admin, not `python -m django`: run from src/helpline, the latter would put the app
-# folders (events, channels...) on sys.path ahead of the packages of the same name.
-DJANGO_ADMIN := DJANGO_SETTINGS_MODULE=helpline.settings $(abspath $(VENV))/bin/django-admin
+## make messages: refresh the .po catalogues (the package's and each app's) from our code
+## with GNU gettext, then compile them
 messages: setup
-	cd src/helpline && $(DJANGO_ADMIN) makemessages -l pt_BR -l it -l cs -e html,txt,py \
-		--ignore=tests --ignore=static --add-location=file --no-obsolete
-	cd src/helpline && $(DJANGO_ADMIN) compilemessages -l pt_BR -l it -l cs
+	VENV=$(VENV) bash scripts/messages
 
 ## make bench: case creation and case list benchmarks (see bench/README.md for options and
 ## for generating the 1,000,000 cases the list benchmark reads)

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",  # serves Swagger UI from its own static files (no CDN)
+    "channels",
+    "helpline.lib",
     "helpline.tenancy",
     "helpline.audit",
     "helpline.events",
@@ -144,6 +146,26 @@ HELPLINE_MAX_ATTACHMENT_BYTES = int(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = HELPLINE_MAX_ATTACHMENT_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Real time (Channels). One process (make run): the in-memory layer. Several processes:
+# REDIS_URL=redis://127.0.0.1:6379/0 selects the Redis layer, which crosses processes.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CHANNEL_LAYERS = (
+    {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    if REDIS_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
+
+# Background loops (lib/loops.py): dotted paths of ``async def loop(stop)`` functions. Apps
+# append theirs here. They run inside the ASGI server when HELPLINE_LOOPS_IN_SERVER=1 (make
+# run), else in their own process: ``python -m helpline run_loops``.
+HELPLINE_LOOPS: list[str] = []
+HELPLINE_LOOPS_IN_SERVER = os.environ.get("HELPLINE_LOOPS_IN_SERVER", "0") == "1"
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

@@ -1,4 +1,4 @@
-"""The pt_BR, it and cs catalogues are complete, keep every placeholder, declare the right
+"""The pt_BR, it and cs catalogues (the package's and each app's) are complete, keep every placeholder, declare the right
 plural forms, match the code's strings, and their committed .mo files match the .po files.
 
 The .po files are parsed here with the standard library only (no polib)."""
@@ -18,7 +18,11 @@ import pytest
 import helpline
 
 PACKAGE = Path(helpline.__file__).resolve().parent
-LOCALE = PACKAGE / "locale"
+#: Folders holding a catalogue of their own (``locale/``): each app with one, and the package
+#: itself for what is left (settings, project templates). Kept in step with scripts/messages.
+APP_ROOTS = sorted(d for d in PACKAGE.iterdir() if d.is_dir() and (d / "locale").is_dir())
+ROOTS = [PACKAGE, *[d for d in APP_ROOTS if d != PACKAGE / "locale"]]
+APP_ROOTS = [d for d in ROOTS if d != PACKAGE]
 #: Catalogue folder -> number of plural forms (CLDR/gettext: Czech has three).
 LANGUAGES = {"pt_BR": 2, "it": 2, "cs": 3}
 
@@ -88,16 +92,25 @@ def language(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def _po(language: str) -> Path:
-    return LOCALE / language / "LC_MESSAGES" / "django.po"
+@pytest.fixture(params=ROOTS, ids=lambda d: d.name, scope="module")
+def root(request: pytest.FixtureRequest) -> Path:
+    return Path(request.param)
 
 
-def test_the_header_names_the_language_and_its_plural_forms(language: str) -> None:
-    header = _header(parse_po(_po(language)))
+def _po(language: str, root: Path = PACKAGE) -> Path:
+    return root / "locale" / language / "LC_MESSAGES" / "django.po"
+
+
+def _all_entries(language: str) -> list[Entry]:
+    return [e for r in ROOTS for e in parse_po(_po(language, r))[1:]]
+
+
+def test_the_header_names_the_language_and_its_plural_forms(language: str, root: Path) -> None:
+    header = _header(parse_po(_po(language, root)))
     assert header["Language"] == language
     assert header["Content-Type"] == "text/plain; charset=UTF-8"
     assert f"nplurals={LANGUAGES[language]};" in header["Plural-Forms"]
-    assert "fuzzy" not in parse_po(_po(language))[0].flags
+    assert "fuzzy" not in parse_po(_po(language, root))[0].flags
 
 
 def test_the_czech_plural_rule_picks_one_few_and_many() -> None:
@@ -107,8 +120,8 @@ def test_the_czech_plural_rule_picks_one_few_and_many() -> None:
 
 
 def test_every_message_is_translated_and_none_is_fuzzy(language: str) -> None:
-    entries = parse_po(_po(language))[1:]
-    assert len(entries) > 250, "the catalogue holds the whole desk"
+    entries = _all_entries(language)
+    assert len(entries) > 250, "the catalogues hold the whole desk"
     fuzzy = [e.msgid for e in entries if "fuzzy" in e.flags]
     assert fuzzy == []
     forms = LANGUAGES[language]
@@ -120,7 +133,7 @@ def test_every_message_is_translated_and_none_is_fuzzy(language: str) -> None:
 
 
 def test_every_translation_keeps_the_placeholders_of_its_message(language: str) -> None:
-    for e in parse_po(_po(language))[1:]:
+    for e in _all_entries(language):
         for index, text in e.msgstr.items():
             source = e.msgid if index == 0 or e.msgid_plural is None else e.msgid_plural
             assert _placeholders(text) == _placeholders(source), (
@@ -128,9 +141,9 @@ def test_every_translation_keeps_the_placeholders_of_its_message(language: str) 
             )
 
 
-def test_the_committed_mo_file_is_compiled_from_the_po_file(language: str) -> None:
-    po = parse_po(_po(language))
-    with (LOCALE / language / "LC_MESSAGES" / "django.mo").open("rb") as f:
+def test_the_committed_mo_file_is_compiled_from_the_po_file(language: str, root: Path) -> None:
+    po = parse_po(_po(language, root))
+    with (root / "locale" / language / "LC_MESSAGES" / "django.mo").open("rb") as f:
         mo = gettext.GNUTranslations(f)
     forms = LANGUAGES[language]
     for e in po[1:]:
@@ -146,22 +159,52 @@ def test_the_committed_mo_file_is_compiled_from_the_po_file(language: str) -> No
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
 def test_the_catalogues_hold_every_translatable_string_of_the_code(tmp_path: Path) -> None:
     """Run makemessages (as ``make messages`` does) on a copy of the package: a string added
-    to the code but not to the catalogues, or left there after it was removed, fails here.
+    to the code but not to its catalogue, or left there after it was removed, fails here.
     The fix is ``make messages`` and translating what it adds."""
     copy = tmp_path / "helpline"
     shutil.copytree(
         PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "static", "tests")
     )
     django_admin = Path(sys.executable).with_name("django-admin")
-    subprocess.run(
-        [str(django_admin), "makemessages", "-l", "it", "-e", "html,txt,py", *MAKEMESSAGES_FLAGS],
-        cwd=copy,
-        check=True,
-        capture_output=True,
-        env={"DJANGO_SETTINGS_MODULE": "helpline.settings", "PATH": "/usr/bin:/bin"},
-    )
-    fresh = {(e.msgctxt, e.msgid) for e in parse_po(copy / "locale/it/LC_MESSAGES/django.po")}
-    for language in LANGUAGES:
-        ours = {(e.msgctxt, e.msgid) for e in parse_po(_po(language))}
-        assert sorted(fresh - ours, key=str) == [], f"{language}: run `make messages`"
-        assert sorted(ours - fresh, key=str) == [], f"{language}: run `make messages`"
+    for root in ROOTS:
+        where = copy / root.relative_to(PACKAGE)
+        ignores = [f"--ignore={d.name}" for d in APP_ROOTS] if root == PACKAGE else []
+        shutil.rmtree(where / "locale" / "it")
+        subprocess.run(
+            [
+                str(django_admin),
+                "makemessages",
+                "-l",
+                "it",
+                "-e",
+                "html,txt,py",
+                *MAKEMESSAGES_FLAGS,
+                *ignores,
+            ],
+            cwd=where,
+            check=True,
+            capture_output=True,
+            env={"DJANGO_SETTINGS_MODULE": "helpline.settings", "PATH": "/usr/bin:/bin"},
+        )
+        po = where / "locale/it/LC_MESSAGES/django.po"
+        fresh = {(e.msgctxt, e.msgid) for e in parse_po(po)} if po.exists() else set()
+        for language in LANGUAGES:
+            ours = {(e.msgctxt, e.msgid) for e in parse_po(_po(language, root))}
+            name = root.name
+            assert sorted(fresh - ours, key=str) == [], f"{name} {language}: run `make messages`"
+            assert sorted(ours - fresh, key=str) == [], f"{name} {language}: run `make messages`"
+
+
+def test_every_app_with_strings_has_its_catalogue() -> None:
+    """A new app's strings must not go unnoticed: every app folder with Python or templates
+    outside ``tests`` either has a ``locale/`` or is known to hold no translatable string."""
+    no_strings = {"demo", "templates", "static", "locale", "__pycache__"}
+    missing = [
+        d.name
+        for d in PACKAGE.iterdir()
+        if d.is_dir()
+        and d.name not in no_strings
+        and d not in APP_ROOTS
+        and any("gettext" in f.read_text(encoding="utf-8") for f in d.rglob("*.py"))
+    ]
+    assert missing == [], f"give these apps a locale/ folder and run `make messages`: {missing}"

@@ -1,0 +1,10 @@
+"""Websocket routes of every app, in one list for the ASGI router (``asgi.py``).
+
+Each app with consumers keeps its own ``websocket_urlpatterns`` and adds it here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+websocket_urlpatterns: list[Any] = []
