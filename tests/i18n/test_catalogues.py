@@ -1,5 +1,6 @@
-"""The pt_BR, it and cs catalogues (the package's and each app's) are complete, keep every placeholder, declare the right
-plural forms, match the code's strings, and their committed .mo files match the .po files.
+"""The pt_BR, it and cs catalogues (the package's and each app's) are complete, keep every
+placeholder, declare the right plural forms, match the code's strings, and their committed
+.mo files match the .po files.
 
 The .po files are parsed here with the standard library only (no polib)."""
 
