@@ -1,0 +1,291 @@
+"""The desk's one search box: protocol numbers, account/meter numbers, tax ids, phones,
+e-mails, asset codes, and names or streets with typos and phonetic variants.
+
+Exact identifiers are answered from their unique or plain indexes. Words go through three
+stages:
+
+1. **Candidate keys per word**: the word's own phonetic key (``lib.phonetic``) plus the keys
+   of vocabulary words that look alike: trigram similarity over ``SearchTerm`` (``pg_trgm``
+   GIN index on PostgreSQL, the FTS5 trigram table on SQLite), kept when rapidfuzz's ratio
+   agrees. This catches typos the phonetic rules cannot (``Dvorka``, ``Gonaclves``).
+2. **Candidate customers** from indexes only: the whole name or street matching one of the
+   combinations of word keys (``Customer.name_key``/``Address.street_key``, an equality
+   lookup), else the customers whose postings hold a key for every word.
+3. **Ranking** of at most ``CANDIDATES`` customers with rapidfuzz on the folded texts, and
+   highlighting of the words that matched.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from rapidfuzz import fuzz
+
+from helpline.cases.models import Case
+from helpline.customers.models import (
+    Address,
+    Asset,
+    ContactPoint,
+    Customer,
+    CustomerIdentifier,
+    SearchPosting,
+    ServiceAccount,
+)
+from helpline.customers.search_index import language_of
+from helpline.lib.identifiers import compact_tax_id, normalise_phone
+from helpline.lib.phonetic import fold, phonetic_key, significant_words, words
+from helpline.tenancy.models import Organization
+
+#: Customers ranked per query at most (the candidate set the indexes return).
+CANDIDATES = 300
+#: Look-alike vocabulary words kept per query word.
+KEYS_PER_WORD = 5
+#: rapidfuzz ratio (0-100) a vocabulary word needs to count as a look-alike.
+LOOKALIKE_RATIO = 72
+
+
+@dataclass
+class Hit:
+    customer: Customer
+    score: float
+    reason: str
+    highlighted: SafeString
+    street: str = ""
+    street_highlighted: SafeString = field(default_factory=lambda: mark_safe(""))
+
+
+@dataclass
+class SearchResult:
+    cases: list[Case] = field(default_factory=list)
+    customers: list[Hit] = field(default_factory=list)
+
+
+def search(*, org: Organization, text: str, limit: int = 20) -> SearchResult:
+    """Everything in ``org`` that ``text`` may mean, best first."""
+    text = text.strip()[:200]
+    result = SearchResult()
+    if not text:
+        return result
+    result.cases = list(
+        Case.objects.filter(organization=org, protocol_number__in={text, text.upper()})[:5]
+    )
+    exact = _exact_customers(org, text)
+    hits = [
+        Hit(customer=c, score=100.0, reason=reason, highlighted=_plain(c.name))
+        for c, reason in exact
+    ]
+    if any(ch.isalpha() for ch in text) and "@" not in text:
+        seen = {h.customer.pk for h in hits}
+        hits += [
+            h for h in fuzzy_customers(org=org, text=text, limit=limit) if h.customer.pk not in seen
+        ]
+    result.customers = hits[:limit]
+    return result
+
+
+def _plain(text: str) -> SafeString:
+    return mark_safe(escape(text))
+
+
+def _exact_customers(org: Organization, text: str) -> list[tuple[Customer, str]]:
+    """Customers whose account, meter, registration, tax id, phone, e-mail or asset code is
+    exactly ``text`` (in any format): one indexed query per kind that can apply."""
+    found: dict[int, tuple[Customer, str]] = {}
+
+    def add(qs: object, reason: str) -> None:
+        for c in qs:  # type: ignore[attr-defined]
+            found.setdefault(c.pk, (c, reason))
+
+    base = Customer.objects.filter(organization=org, erased_at__isnull=True)
+    token = text.strip()
+    if "@" in token:
+        add(
+            base.filter(
+                pk__in=ContactPoint.objects.filter(organization=org, value=token.lower()).values(
+                    "customer_id"
+                )
+            )[:20],
+            "email",
+        )
+        return list(found.values())
+    upper = token.upper()
+    accounts = ServiceAccount.objects.filter(organization=org)
+    for field_name, reason in (
+        ("account_number", "account"),
+        ("meter_number", "meter"),
+        ("municipal_registration", "registration"),
+    ):
+        add(
+            base.filter(
+                pk__in=accounts.filter(**{field_name + "__in": {token, upper}}).values(
+                    "customer_id"
+                )
+            )[:20],
+            reason,
+        )
+    asset_customers = Asset.objects.filter(organization=org, code=upper, customer__isnull=False)
+    add(base.filter(pk__in=asset_customers.values("customer_id"))[:20], "asset")
+    compact = compact_tax_id(token)
+    if len(compact) >= 5 and any(ch.isdigit() for ch in compact):
+        add(
+            base.filter(
+                pk__in=CustomerIdentifier.objects.filter(organization=org, value=compact).values(
+                    "customer_id"
+                )
+            )[:20],
+            "tax_id",
+        )
+    digits = sum(ch.isdigit() for ch in token)
+    if digits >= 6 and digits * 2 > len(token):
+        try:
+            phone = normalise_phone(token, org.country)
+        except ValueError:
+            phone = ""
+        if phone:
+            add(
+                base.filter(
+                    pk__in=ContactPoint.objects.filter(organization=org, value=phone).values(
+                        "customer_id"
+                    )
+                )[:20],
+                "phone",
+            )
+    return list(found.values())
+
+
+def lookalike_keys(org: Organization, word: str, lang: str) -> list[str]:
+    """The phonetic keys a query word may stand for: its own and its look-alikes'."""
+    own = phonetic_key(word, lang)
+    keys = [own] if own else []
+    if len(word) < 3 or word.isdigit():
+        return keys
+    scored: list[tuple[float, str]] = []
+    for term, key in _trigram_neighbours(org.pk, word):
+        ratio = fuzz.ratio(word, term)
+        if ratio >= LOOKALIKE_RATIO and key not in keys:
+            scored.append((ratio, key))
+    scored.sort(reverse=True)
+    for _ratio, key in scored:
+        if key not in keys:
+            keys.append(key)
+        if len(keys) >= KEYS_PER_WORD:
+            break
+    return keys
+
+
+def _trigram_neighbours(org_id: int, word: str) -> list[tuple[str, str]]:
+    """Vocabulary words sharing trigrams with ``word``, from the trigram index."""
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT term, key FROM customers_searchterm "
+                "WHERE organization_id = %s AND term %% %s "
+                "ORDER BY similarity(term, %s) DESC LIMIT 40",
+                [org_id, word, word],
+            )
+        else:
+            grams = {word[i : i + 3] for i in range(len(word) - 2)}
+            match = " OR ".join(f'"{g}"' for g in sorted(grams))
+            cur.execute(
+                "SELECT t.term, t.key FROM customers_searchterm_fts f "
+                "JOIN customers_searchterm t ON t.id = f.rowid "
+                "WHERE customers_searchterm_fts MATCH %s AND t.organization_id = %s "
+                "ORDER BY f.rank LIMIT 40",
+                [match, org_id],
+            )
+        return [(row[0], row[1]) for row in cur.fetchall()]
+
+
+def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hit]:
+    """Customers whose name or street sounds or looks like ``text``, ranked."""
+    lang = language_of(org)
+    query_words = [w for w in significant_words(text) if not w.isdigit()][:6]
+    if not query_words:
+        return []
+    per_word = [lookalike_keys(org, w, lang) for w in query_words]
+    per_word = [keys for keys in per_word if keys]
+    if not per_word:
+        return []
+    combos = {
+        " ".join(sorted(combo)) for combo in itertools.islice(itertools.product(*per_word), 256)
+    }
+    base = Customer.objects.filter(organization=org, erased_at__isnull=True)
+    by_name = list(base.filter(name_key__in=combos).values_list("pk", flat=True)[:CANDIDATES])
+    by_street = list(
+        Address.objects.filter(organization=org, street_key__in=combos).values_list(
+            "customer_id", flat=True
+        )[:CANDIDATES]
+    )
+    ids = set(by_name) | set(by_street)
+    if len(ids) < limit:
+        ids |= _posting_candidates(org, per_word)
+    if not ids:
+        return []
+    candidates = list(
+        base.filter(pk__in=ids).prefetch_related("addresses").only("pk", "name", "kind")
+    )
+    return _rank(candidates, text, per_word, lang)[:limit]
+
+
+def _posting_candidates(org: Organization, per_word: list[list[str]]) -> set[int]:
+    """Customers with a posting for every query word (any of its keys), via the
+    ``(organization, key, customer)`` index; at most ``CANDIDATES``."""
+    qs = None
+    for keys in per_word:
+        part = SearchPosting.objects.filter(organization=org, key__in=keys).values("customer_id")
+        qs = part if qs is None else qs.intersection(part)
+    if qs is None:
+        return set()
+    return {row["customer_id"] for row in qs[:CANDIDATES]}
+
+
+def _rank(candidates: list[Customer], text: str, per_word: list[list[str]], lang: str) -> list[Hit]:
+    query = " ".join(significant_words(text))
+    keys = {k for ks in per_word for k in ks}
+    hits = []
+    for c in candidates:
+        name_score = fuzz.token_set_ratio(query, " ".join(significant_words(c.name)))
+        best_street, street_score = "", 0.0
+        for address in c.addresses.all():
+            score = fuzz.token_set_ratio(query, " ".join(significant_words(address.street)))
+            if score > street_score:
+                best_street, street_score = str(address), score
+        # A customer whose whole name matches outranks one matching only by street; the
+        # phonetic agreement of every word breaks ties between equal edit distances.
+        name_words = {phonetic_key(w, lang) for w in significant_words(c.name)}
+        phonetic_bonus = 5.0 * sum(1 for ks in per_word if name_words & set(ks)) / len(per_word)
+        if street_score > name_score:
+            score, reason = street_score, "street"
+        else:
+            score, reason = name_score + phonetic_bonus, "name"
+        hits.append(
+            Hit(
+                customer=c,
+                score=round(min(score, 100.0), 1),
+                reason=reason,
+                highlighted=highlight(c.name, keys, lang),
+                street=best_street,
+                street_highlighted=highlight(best_street, keys, lang)
+                if best_street
+                else _plain(""),
+            )
+        )
+    hits.sort(key=lambda h: (-h.score, h.customer.name, h.customer.pk))
+    return hits
+
+
+def highlight(text: str, keys: set[str], lang: str) -> SafeString:
+    """``text`` escaped, with the words whose phonetic key is among ``keys`` in ``<mark>``."""
+    out = []
+    for token in text.split(" "):
+        folded = [w for w in words(token)]
+        hit = any(phonetic_key(w, lang) in keys for w in folded if w)
+        out.append(f"<mark>{escape(token)}</mark>" if hit else str(escape(token)))
+    return mark_safe(" ".join(out))
+
+
+__all__ = ["Hit", "SearchResult", "fold", "highlight", "search"]

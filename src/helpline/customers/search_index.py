@@ -1,0 +1,60 @@
+"""Keeping the search index in step with customers and addresses (called by services,
+inside their transaction).
+
+For every significant word of a customer's name and streets: a ``SearchTerm`` (the folded
+word and its phonetic key, once per tenant: the vocabulary trigram matching runs over) and a
+``SearchPosting`` (customer, key). ``Customer.name_key`` and ``Address.street_key`` hold the
+sorted keys of the whole name or street, the exact-key fast path of the search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from helpline.customers.models import Customer, SearchField, SearchPosting, SearchTerm
+from helpline.lib.phonetic import fold, language_for_country, phonetic_key, significant_words
+from helpline.tenancy.models import Organization
+
+
+def language_of(org: Organization) -> str:
+    return language_for_country(org.country)
+
+
+def word_keys(text: str, lang: str) -> list[tuple[str, str]]:
+    """``(folded word, key)`` for each significant word of ``text``."""
+    out = []
+    for word in significant_words(text):
+        key = phonetic_key(word, lang)
+        if key:
+            out.append((fold(word)[:60], key[:60]))
+    return out
+
+
+def add_terms(org_id: int, pairs: Iterable[tuple[str, str]]) -> None:
+    """Add words to the tenant's vocabulary (existing ones are left as they are)."""
+    rows = {term: key for term, key in pairs}
+    SearchTerm.objects.bulk_create(
+        [SearchTerm(organization_id=org_id, term=t, key=k) for t, k in rows.items()],
+        ignore_conflicts=True,
+    )
+
+
+def reindex_customer(customer: Customer, *, lang: str) -> None:
+    """Rewrite the postings of ``customer`` from its name and addresses."""
+    SearchPosting.objects.filter(customer=customer).delete()
+    if customer.erased_at is not None:
+        return
+    pairs: list[tuple[str, str, str]] = [
+        (t, k, SearchField.NAME) for t, k in word_keys(customer.name, lang)
+    ]
+    for street in customer.addresses.values_list("street", flat=True):
+        pairs += [(t, k, SearchField.STREET) for t, k in word_keys(street, lang)]
+    add_terms(customer.organization_id, ((t, k) for t, k, _f in pairs))
+    SearchPosting.objects.bulk_create(
+        [
+            SearchPosting(
+                organization_id=customer.organization_id, customer=customer, key=k, field=f
+            )
+            for k, f in {(k, f) for _t, k, f in pairs}
+        ]
+    )
