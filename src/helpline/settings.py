@@ -165,6 +165,7 @@ CHANNEL_LAYERS = (
 # append theirs here. They run inside the ASGI server when HELPLINE_LOOPS_IN_SERVER=1 (make
 # run), else in their own process: ``python -m helpline run_loops``.
 HELPLINE_LOOPS: list[str] = []
+HELPLINE_LOOPS.append("helpline.routing.loops.routing_loop")  # routing: offers, timeouts
 HELPLINE_LOOPS_IN_SERVER = os.environ.get("HELPLINE_LOOPS_IN_SERVER", "0") == "1"
 
 SESSION_COOKIE_HTTPONLY = True

@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/docs", api_docs, name="api-docs"),
     path("api/v1/", api.urls),
+    path("", include("helpline.routing.urls")),
     path("", include("helpline.desk.urls")),
 ]
 if settings.DEBUG:

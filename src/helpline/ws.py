@@ -7,4 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from helpline.routing.ws import websocket_urlpatterns as routing_ws
+
+websocket_urlpatterns: list[Any] = [*routing_ws]

@@ -11,6 +11,7 @@ from helpline.api import errors
 from helpline.api.auth import token_auth
 from helpline.cases.api import router as cases_router
 from helpline.customers.api import router as customers_router
+from helpline.routing.api import router as routing_router
 
 api = NinjaAPI(
     title="Helpline API",
@@ -28,6 +29,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", cases_router)
 api.add_router("", customers_router)
+api.add_router("", routing_router)
 
 
 def docs(request: HttpRequest) -> HttpResponse:

@@ -57,6 +57,14 @@ class UploadedFile:
     content: bytes
 
 
+def _sync_routing(case: Case, actor: Actor, now: datetime, *, created: bool = False) -> None:
+    """Routing hook (helpline.routing): queue, move or cancel the case's routing task in this
+    same transaction, so a case is never saved without being queued."""
+    from helpline.routing.services import sync_case
+
+    sync_case(case=case, actor=actor, now=now, created=created)
+
+
 def _choice(field: str, value: str, choices: type[Any]) -> str:
     if value not in choices.values:
         raise FieldValidationError(
@@ -238,6 +246,7 @@ def open_case(
             data={"assignee": assignee_id, "level": level},
             at=now,
         )
+    _sync_routing(case, actor, now, created=True)
     return case
 
 
@@ -318,6 +327,7 @@ def _apply_status(
         data={"from": old, "to": status},
         at=now,
     )
+    _sync_routing(case, actor, now)
     return case
 
 
@@ -359,6 +369,7 @@ def assign_case(
             data={"assignee": case.assignee_id, "level": case.level},
             at=now,
         )
+    _sync_routing(case, actor, now)
     if LEVEL_RANK[Level(case.level)] > LEVEL_RANK[Level(old_level)]:
         record_event(
             org_id=org_id,
@@ -369,6 +380,26 @@ def assign_case(
             data={"from": old_level, "to": case.level},
             at=now,
         )
+    return case
+
+
+@transaction.atomic
+def change_queue(
+    *, case: Case, actor: Actor, queue_id: int | None, now: datetime | None = None
+) -> Case:
+    """Put the case in another queue of its organisation (or none); a waiting routing task
+    follows it and keeps its place."""
+    now = now or timezone.now()
+    resolve_refs(org_id=case.organization_id, refs=[Ref("queue", Queue, queue_id)])
+    case = _lock(case)
+    before = audit.snapshot(case, ["queue"])
+    case.queue_id = queue_id
+    case.updated_at = now
+    case.save(update_fields=["queue", "updated_at"])
+    audit.record_update(
+        org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
+    )
+    _sync_routing(case, actor, now)
     return case
 
 

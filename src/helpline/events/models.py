@@ -21,6 +21,16 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     ESCALATED = "escalated", _("Escalated")
     URGENCY_CHANGED = "urgency_changed", _("Urgency changed")
+    # Routing (helpline.routing): an item's life in the queues, in queue_log style.
+    QUEUED = "queued", _("Queued")
+    OFFERED = "offered", _("Offered to an agent")
+    OFFER_ACCEPTED = "offer_accepted", _("Offer accepted")
+    OFFER_MISSED = "offer_missed", _("Offer rejected or missed")
+    ABANDONED = "abandoned", _("Abandoned")
+    OVERFLOWED = "overflowed", _("Overflowed")
+    ROUTING_DONE = "routing_done", _("Contact finished")
+    CALLBACK_REQUESTED = "callback_requested", _("Call-back requested")
+    CALLBACK_ATTEMPTED = "callback_attempted", _("Call-back attempted")
 
 
 class ContactEvent(AppendOnlyModel):

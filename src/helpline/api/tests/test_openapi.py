@@ -17,6 +17,16 @@ EXPECTED = {
     "/api/v1/attachments/{attachment_id}": {"get"},
     "/api/v1/customers": {"get", "post"},
     "/api/v1/customers/{customer_id}": {"get", "patch"},
+    # routing
+    "/api/v1/routing/queues": {"get"},
+    "/api/v1/routing/me": {"get"},
+    "/api/v1/routing/me/state": {"post"},
+    "/api/v1/routing/offers/{offer_id}/accept": {"post"},
+    "/api/v1/routing/offers/{offer_id}/reject": {"post"},
+    "/api/v1/routing/tasks/{task_id}/finish": {"post"},
+    "/api/v1/routing/tasks/{task_id}/abandon": {"post"},
+    "/api/v1/routing/tasks/{task_id}/callback-attempt": {"post"},
+    "/api/v1/routing/callbacks": {"post"},
 }
 
 
