@@ -177,3 +177,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("HELPLINE_LOG_LEVEL", "WARNING")},
 }
+
+# Customers (docs/customers.md): the retention loop, the SMS port for one-time codes, how long
+# an identity check lets its operator change account data.
+HELPLINE_LOOPS += ["helpline.customers.gdpr.retention_loop"]
+HELPLINE_RETENTION_INTERVAL = float(os.environ.get("HELPLINE_RETENTION_INTERVAL", "3600"))
+HELPLINE_SMS_BACKEND = os.environ.get("HELPLINE_SMS_BACKEND", "helpline.customers.sms.InMemorySms")
+HELPLINE_IDENTITY_CHECK_MINUTES = 15
+HELPLINE_IDENTITY_CODE_MINUTES = 10

@@ -27,6 +27,27 @@ EXPECTED = {
     "/api/v1/routing/tasks/{task_id}/abandon": {"post"},
     "/api/v1/routing/tasks/{task_id}/callback-attempt": {"post"},
     "/api/v1/routing/callbacks": {"post"},
+    # customer 360 (issue 6)
+    "/api/v1/customers/search": {"get"},
+    "/api/v1/customers/import": {"post"},
+    "/api/v1/customers/{customer_id}/360": {"get"},
+    "/api/v1/customers/{customer_id}/history": {"get"},
+    "/api/v1/customers/{customer_id}/identifiers": {"post"},
+    "/api/v1/customers/{customer_id}/contacts": {"post"},
+    "/api/v1/customers/{customer_id}/addresses": {"post"},
+    "/api/v1/customers/{customer_id}/designated-persons": {"post"},
+    "/api/v1/customers/{customer_id}/security-question": {"put"},
+    "/api/v1/customers/{customer_id}/identity-checks": {"post"},
+    "/api/v1/customers/{customer_id}/accounts": {"post"},
+    "/api/v1/customers/{customer_id}/consents": {"post"},
+    "/api/v1/customers/{customer_id}/export": {"get"},
+    "/api/v1/customers/{customer_id}/export.pdf": {"get"},
+    "/api/v1/customers/{customer_id}/erase": {"post"},
+    "/api/v1/identity-checks/{check_id}/verify": {"post"},
+    "/api/v1/accounts/{account_id}": {"patch"},
+    "/api/v1/assets": {"post"},
+    "/api/v1/assets/{code}": {"get"},
+    "/api/v1/retention-policy": {"get", "put"},
 }
 
 

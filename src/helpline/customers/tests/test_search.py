@@ -51,9 +51,14 @@ def test_italian_and_czech_variants_find_each_other(tenant_a):
     assert _names(org, "Cicio Esposito")[0] == "Cicciò Esposito"
     assert _names(org, "ciccio esposto")[0] == "Cicciò Esposito"
     cz = create_organization(
-        actor=SYSTEM, name="Obec", slug="obec", country="CZ", language="cs",
-        time_zone="Europe/Prague", protocol_prefix="OB",
-    )  # fmt: skip
+        actor=SYSTEM,
+        name="Obec",
+        slug="obec",
+        country="CZ",
+        language="cs",
+        time_zone="Europe/Prague",
+        protocol_prefix="OB",
+    )
     services.create_customer(org=cz, actor=SYSTEM, name="Jan Dvořák")
     services.create_customer(org=cz, actor=SYSTEM, name="Petr Novák")
     assert _names(cz, "Dvorak")[0] == "Jan Dvořák"
@@ -71,13 +76,21 @@ def test_matched_words_are_highlighted_and_escaped(br):
 def test_identifiers_in_any_format_find_the_customer(tenant_b):
     org, actor = tenant_b.org, tenant_b.actor
     c = services.create_customer(
-        org=org, actor=actor, name="Ana Lima", tax_id="390.533.447-05",
-        phone="(11) 98765-4321", email="ana@example.com",
-    )  # fmt: skip
+        org=org,
+        actor=actor,
+        name="Ana Lima",
+        tax_id="390.533.447-05",
+        phone="(11) 98765-4321",
+        email="ana@example.com",
+    )
     services.create_account(
-        customer=c, actor=actor, identity_check=None, checked=False,
-        account_number="AC-1001", meter_number="MTR-55",
-    )  # fmt: skip
+        customer=c,
+        actor=actor,
+        identity_check=None,
+        checked=False,
+        account_number="AC-1001",
+        meter_number="MTR-55",
+    )
     services.create_asset(
         org=org, actor=actor, code="pole-7", kind="street_light", customer_id=c.pk
     )
@@ -123,9 +136,12 @@ def test_changing_the_primary_phone_moves_the_lookup(tenant_b):
 
 def test_asset_by_code_is_tenant_scoped_and_case_insensitive(tenant_a, tenant_b):
     asset = services.create_asset(
-        org=tenant_a.org, actor=tenant_a.actor, code="LP-0042", kind="street_light",
+        org=tenant_a.org,
+        actor=tenant_a.actor,
+        code="LP-0042",
+        kind="street_light",
         location="Via Roma 1",
-    )  # fmt: skip
+    )
     assert selectors.asset_by_code(org=tenant_a.org, code=" lp-0042 ") == asset
     assert selectors.asset_by_code(org=tenant_b.org, code="LP-0042") is None
     assert selectors.asset_by_code(org=tenant_a.org, code="") is None
