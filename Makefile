@@ -31,6 +31,7 @@ run: setup
 ## make test: everything the suite needs (venv, Chromium for browser tests), then the suite
 test: setup
 	bash scripts/ensure-chromium
+	bash scripts/ensure-dovecot
 	$(PY) -m pytest -q $(PYTEST_ARGS); rc=$$?; [ $$rc -ne 5 ] || { echo "pytest ran no test"; exit 1; }; exit $$rc
 
 test-fast: setup

@@ -41,6 +41,9 @@ INSTALLED_APPS = [
     "helpline.customers",
     "helpline.cases",
     "helpline.routing",
+    "helpline.channels",
+    "helpline.notify",
+    "helpline.portal",
     "helpline.desk",
     "helpline.api",
     "helpline.demo",
@@ -166,7 +169,44 @@ CHANNEL_LAYERS = (
 # run), else in their own process: ``python -m helpline run_loops``.
 HELPLINE_LOOPS: list[str] = []
 HELPLINE_LOOPS.append("helpline.routing.loops.routing_loop")  # routing: offers, timeouts
+# Written channels (docs/channels.md): mail in by IMAP polling and the SMTP service, the
+# recovery pass over stored-but-unprocessed mail, and the outbox sender.
+HELPLINE_LOOPS += [
+    "helpline.channels.email.imap.loop",
+    "helpline.channels.email.smtp.loop",
+    "helpline.channels.email.recovery.loop",
+    "helpline.notify.outbox.loop",
+]
 HELPLINE_LOOPS_IN_SERVER = os.environ.get("HELPLINE_LOOPS_IN_SERVER", "0") == "1"
+
+# Written channels and outgoing mail (docs/channels.md).
+HELPLINE_PUBLIC_URL = os.environ.get("HELPLINE_PUBLIC_URL", "http://127.0.0.1:8000")
+HELPLINE_MAIL_MAX_ATTACHMENT_BYTES = int(
+    os.environ.get("HELPLINE_MAIL_MAX_ATTACHMENT_BYTES", HELPLINE_MAX_ATTACHMENT_BYTES)
+)
+HELPLINE_MAIL_RATE_LIMIT_PER_HOUR = int(os.environ.get("HELPLINE_MAIL_RATE_LIMIT_PER_HOUR", 30))
+HELPLINE_MAIL_MAX_HOPS = int(os.environ.get("HELPLINE_MAIL_MAX_HOPS", 30))
+HELPLINE_MAIL_MAX_ATTEMPTS = int(os.environ.get("HELPLINE_MAIL_MAX_ATTEMPTS", 6))
+HELPLINE_MAIL_SEND_INTERVAL = float(os.environ.get("HELPLINE_MAIL_SEND_INTERVAL", 5))
+HELPLINE_IMAP_POLL_INTERVAL = float(os.environ.get("HELPLINE_IMAP_POLL_INTERVAL", 60))
+HELPLINE_IMAP_IDLE_SECONDS = float(os.environ.get("HELPLINE_IMAP_IDLE_SECONDS", 300))
+# The SMTP receiving service (python -m helpline smtp_receive); empty host: not started
+# as a loop.
+HELPLINE_SMTP_RECEIVE_HOST = os.environ.get("HELPLINE_SMTP_RECEIVE_HOST", "")
+HELPLINE_SMTP_RECEIVE_PORT = int(os.environ.get("HELPLINE_SMTP_RECEIVE_PORT", 2525))
+HELPLINE_SMTP_MAX_MESSAGE_BYTES = int(
+    os.environ.get("HELPLINE_SMTP_MAX_MESSAGE_BYTES", 3 * HELPLINE_MAX_ATTACHMENT_BYTES)
+)
+# Outgoing mail (Django's SMTP backend).
+EMAIL_HOST = os.environ.get("HELPLINE_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("HELPLINE_EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("HELPLINE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("HELPLINE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("HELPLINE_EMAIL_TLS", "0") == "1"
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("HELPLINE_DEFAULT_FROM_EMAIL", "helpline@localhost")
+# Portal abuse protection: web-form submissions per IP and hour.
+HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR = int(os.environ.get("HELPLINE_PORTAL_RATE_LIMIT", 10))
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

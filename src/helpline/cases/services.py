@@ -38,6 +38,7 @@ from helpline.cases.models import (
     Topic,
 )
 from helpline.cases.protocol import allocate_protocol
+from helpline.cases.signals import case_opened, message_added
 from helpline.customers.models import Customer
 from helpline.events.models import EventKind
 from helpline.events.services import record_event
@@ -247,6 +248,7 @@ def open_case(
             at=now,
         )
     _sync_routing(case, actor, now, created=True)
+    case_opened.send(sender=Case, case=case, actor=actor)
     return case
 
 
@@ -506,6 +508,7 @@ def add_message(
         _apply_status(case=case, actor=actor, status=Status.OPEN, now=now, also_save=fields)
     else:
         case.save(update_fields=fields)
+    message_added.send(sender=Message, message=message, case=case, actor=actor)
     return message
 
 

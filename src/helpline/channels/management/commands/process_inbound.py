@@ -1,0 +1,28 @@
+"""``python -m helpline process_inbound``: finish stored messages left unprocessed, or
+process one again after fixing its cause (``--retry ID`` puts a failed row back)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from helpline.channels.email.adapter import process_inbound, process_pending
+from helpline.channels.models import Inbound, InboundState
+
+
+class Command(BaseCommand):
+    help = "Process stored inbound mail still waiting (or retry failed ones with --retry)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--retry", type=int, action="append", default=[], help="Inbound id.")
+
+    def handle(self, *args: Any, retry: list[int], **options: Any) -> None:
+        for pk in retry:
+            Inbound.objects.filter(pk=pk, state=InboundState.FAILED).update(
+                state=InboundState.RECEIVED, error=""
+            )
+            self.stdout.write(f"{pk}: {process_inbound(pk)}")
+        done = process_pending(older_than=timedelta(0), limit=10_000)
+        self.stdout.write(f"{done} waiting message(s) processed")

@@ -1,0 +1,115 @@
+"""Mail templates per tenant and language, and the outbox of e-mail to send.
+
+The outbox is an indexed table scanned by a loop (``notify.outbox.loop``) rather than one
+task per mail: the row is written in the same transaction as the case message it carries,
+so a reply is never lost and never sent for a rolled-back message, and ``next_attempt_at``
+is the retry timer (ARCHITECTURE: timers are indexed columns scanned by a loop).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class TemplateKind(models.TextChoices):
+    ACKNOWLEDGEMENT = "ack", _("Acknowledgement of a new case")
+    REPLY = "reply", _("Reply from an operator")
+
+
+class MailTemplate(models.Model):
+    """A tenant's wording of one kind of mail in one language (Django template syntax:
+    ``{{ protocol }}``, ``{{ title }}``, ``{{ name }}``, ``{{ status_url }}``,
+    ``{{ body }}``, ``{{ organization }}``). Without a row the built-in wording is used."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=TemplateKind.choices)
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("mail template")
+        verbose_name_plural = _("mail templates")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organization", "kind", "language"], name="uniq_mail_template"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.language})"
+
+
+class OutboundState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class OutboundEmail(models.Model):
+    """One e-mail to send (or sent), with its threading headers and delivery attempts."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="outbound_emails",
+        verbose_name=_("case"),
+    )
+    case_message = models.ForeignKey(
+        "cases.Message",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("message"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=TemplateKind.choices)
+    from_address = models.CharField(_("from"), max_length=255)
+    to_address = models.CharField(_("to"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("text"))
+    message_id = models.CharField(_("Message-ID"), max_length=255)
+    in_reply_to = models.CharField(_("In-Reply-To"), max_length=255, blank=True)
+    references = models.TextField(_("References"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=OutboundState.choices, default=OutboundState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["created_at", "id"]
+        indexes = [
+            # The sending loop's scan: only queued rows are in this index.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state="queued"),
+                name="outbound_due",
+            ),
+            # Threading: a customer's reply names our Message-ID in In-Reply-To.
+            models.Index(fields=["organization", "message_id"], name="outbound_org_msgid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to_address}: {self.subject}"[:120]

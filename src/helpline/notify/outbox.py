@@ -1,0 +1,126 @@
+"""Sending the outbox by SMTP (Django's mail backend), with retries.
+
+A pass claims due rows (``next_attempt_at <= now``; on PostgreSQL ``SKIP LOCKED`` lets
+several senders share the table), pushes their next attempt out by the back-off *before*
+sending, so a sender killed mid-way retries later rather than never, then sends each one
+and records the outcome. Delivery is therefore at-least-once: a crash between the SMTP
+"250" and the update resends the mail with the same Message-ID, which mail clients
+collapse. After ``HELPLINE_MAIL_MAX_ATTEMPTS`` the row is failed, and the case shows it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from helpline.notify.models import OutboundEmail, OutboundState, TemplateKind
+
+log = logging.getLogger(__name__)
+
+#: Header on everything we send, so our own mail coming back is recognised as a loop.
+LOOP_HEADER = "X-Helpline-Loop"
+
+
+def backoff(attempt: int) -> timedelta:
+    """1, 2, 4, 8... minutes, at most an hour."""
+    return timedelta(seconds=min(3600, 60 * 2 ** max(0, attempt - 1)))
+
+
+def _claim(now: datetime, limit: int) -> list[OutboundEmail]:
+    with transaction.atomic():
+        rows = list(
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(state=OutboundState.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        for row in rows:
+            row.attempts += 1
+            row.next_attempt_at = now + backoff(row.attempts)
+        OutboundEmail.objects.bulk_update(rows, ["attempts", "next_attempt_at"])
+    return rows
+
+
+def _as_email(row: OutboundEmail) -> EmailMessage:
+    headers = {
+        "Message-ID": row.message_id,
+        LOOP_HEADER: str(row.organization_id),
+    }
+    if row.in_reply_to:
+        headers["In-Reply-To"] = row.in_reply_to
+    if row.references:
+        headers["References"] = row.references
+    if row.kind == TemplateKind.ACKNOWLEDGEMENT:
+        headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: never answer this
+    return EmailMessage(
+        subject=row.subject,
+        body=row.body,
+        from_email=row.from_address,
+        to=[row.to_address],
+        headers=headers,
+    )
+
+
+def send_due(*, now: datetime | None = None, limit: int = 50) -> int:
+    """One pass: send what is due; returns how many were sent."""
+    now = now or timezone.now()
+    rows = _claim(now, limit)
+    if not rows:
+        return 0
+    sent = 0
+    connection = get_connection(fail_silently=False)
+    try:
+        connection.open()
+    except Exception as exc:  # server down: every claimed row waits for its next attempt
+        for row in rows:
+            _failed_attempt(row, exc)
+        return 0
+    try:
+        for row in rows:
+            try:
+                connection.send_messages([_as_email(row)])
+            except Exception as exc:
+                _failed_attempt(row, exc)
+            else:
+                OutboundEmail.objects.filter(pk=row.pk).update(
+                    state=OutboundState.SENT, sent_at=timezone.now(), last_error=""
+                )
+                sent += 1
+    finally:
+        with contextlib.suppress(Exception):
+            connection.close()
+    return sent
+
+
+def _failed_attempt(row: OutboundEmail, exc: Exception) -> None:
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    log.warning("sending outbound e-mail %s failed (attempt %s): %s", row.pk, row.attempts, error)
+    final = row.attempts >= settings.HELPLINE_MAIL_MAX_ATTEMPTS
+    OutboundEmail.objects.filter(pk=row.pk).update(
+        last_error=error,
+        state=OutboundState.FAILED if final else OutboundState.QUEUED,
+        next_attempt_at=None if final else row.next_attempt_at,
+    )
+
+
+@transaction.atomic
+def retry(*, outbound: OutboundEmail, now: datetime | None = None) -> None:
+    """Put a failed mail back in the queue (an operator's "try again")."""
+    OutboundEmail.objects.filter(pk=outbound.pk, state=OutboundState.FAILED).update(
+        state=OutboundState.QUEUED, attempts=0, next_attempt_at=now or timezone.now()
+    )
+
+
+async def loop(stop: asyncio.Event) -> None:
+    """The sending loop (``HELPLINE_LOOPS``): a pass every ``HELPLINE_MAIL_SEND_INTERVAL``."""
+    while not stop.is_set():
+        await sync_to_async(send_due, thread_sensitive=False)()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.HELPLINE_MAIL_SEND_INTERVAL)
