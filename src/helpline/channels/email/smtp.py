@@ -20,7 +20,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from helpline.channels.email.adapter import accept_email, process_inbound
 from helpline.channels.models import InboundState, Mailbox
@@ -30,11 +30,15 @@ log = logging.getLogger(__name__)
 
 def _mailbox_for(address: str) -> Mailbox | None:
     close_old_connections()
-    return (
-        Mailbox.objects.select_related("organization")
-        .filter(address__iexact=address.strip().strip("<>"), is_active=True)
-        .first()
-    )
+    try:
+        return (
+            Mailbox.objects.select_related("organization")
+            .filter(address__iexact=address.strip().strip("<>"), is_active=True)
+            .first()
+        )
+    finally:
+        # Executor threads come and go: never leave their connections behind.
+        connections.close_all()
 
 
 def _store_and_process(mailbox_ids: list[int], raw: bytes) -> None:
@@ -43,12 +47,15 @@ def _store_and_process(mailbox_ids: list[int], raw: bytes) -> None:
     for mailbox in Mailbox.objects.select_related("organization").filter(pk__in=mailbox_ids):
         row, _new = accept_email(mailbox=mailbox, raw=raw, source="smtp")
         rows.append(row)
-    for row in rows:
-        if row.state == InboundState.RECEIVED:
-            try:
-                process_inbound(row.pk)
-            except Exception:  # stored already: the recovery loop will retry
-                log.exception("processing inbound %s failed", row.pk)
+    try:
+        for row in rows:
+            if row.state == InboundState.RECEIVED:
+                try:
+                    process_inbound(row.pk)
+                except Exception:  # stored already: the recovery loop will retry
+                    log.exception("processing inbound %s failed", row.pk)
+    finally:
+        connections.close_all()
 
 
 class IntakeHandler:
