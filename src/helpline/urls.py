@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("helpline.routing.urls")),
     path("", include("helpline.desk.urls")),
     path("", include("helpline.customers.urls")),
+    path("", include("helpline.channels.urls")),
+    path("", include("helpline.portal.urls")),  # public /<tenant>/... pages: keep last
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

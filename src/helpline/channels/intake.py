@@ -80,6 +80,8 @@ class IntakeItem:
     is_reply: bool = False
     #: Add to this case (a customer's message from the status page, a chat line).
     case_id: int | None = None
+    #: A customer the operator picked (the counter form); checked against the tenant.
+    requester_id: int | None = None
     closed_case_policy: str = ClosedCasePolicy.REOPEN
     #: Acknowledge a new case by e-mail (when the customer has an address).
     acknowledge: bool = True
@@ -232,9 +234,17 @@ def take_in(
 
     now = now or timezone.now()
     system = actor or Actor.system(f"intake:{item.channel}")
-    customer = find_or_create_customer(org=org, actor=system, contact=item.contact)
-    acting = actor or (Actor.for_customer(customer) if customer else system)
     case, via_reply = find_thread(org=org, item=item)
+    customer: Customer | None
+    if item.requester_id is not None:
+        customer = Customer.objects.filter(organization=org, pk=item.requester_id).first()
+        if customer is None:
+            raise FieldValidationError(requester=_("No such customer."))
+    elif item.case_id is not None and case is not None and case.requester_id is not None:
+        customer = case.requester  # the status page or a chat: the requester writes
+    else:
+        customer = find_or_create_customer(org=org, actor=system, contact=item.contact)
+    acting = actor or (Actor.for_customer(customer) if customer else system)
     is_reply = via_reply or item.is_reply or bool(REPLY_PREFIX.match(item.title))
     body = item.body.strip() or _("(no text)")
     message: Message | None = None

@@ -1,4 +1,4 @@
-"""The tenant's privacy notice for the portal, and the consents given through it."""
+"""The tenant's privacy notice for the portal, and the web-form submissions by IP."""
 
 from __future__ import annotations
 
@@ -35,26 +35,15 @@ class PrivacyNotice(models.Model):
         return self.version
 
 
-class Consent(models.Model):
-    """A customer's acceptance of a privacy notice version on the portal (GDPR, H2).
-
-    ``client_ip`` also serves the per-IP rate limit of the web form (every submission
-    carries a consent), so no separate hit table is needed.
-    """
+class FormSubmission(models.Model):
+    """One accepted web-form submission, by client IP: the per-IP rate limit counts these
+    (the consent itself is a ``customers.Consent``, recorded with the notice version)."""
 
     organization = models.ForeignKey(
         "tenancy.Organization",
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("organisation"),
-    )
-    customer = models.ForeignKey(
-        "customers.Customer",
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("customer"),
     )
     case = models.ForeignKey(
         "cases.Case",
@@ -64,15 +53,13 @@ class Consent(models.Model):
         related_name="+",
         verbose_name=_("case"),
     )
-    notice_version = models.CharField(_("privacy notice version"), max_length=20)
-    channel = models.CharField(_("channel"), max_length=16)
     client_ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
-    accepted_at = models.DateTimeField(_("accepted at"))
+    submitted_at = models.DateTimeField(_("submitted at"))
 
     class Meta:
-        verbose_name = _("consent")
-        verbose_name_plural = _("consents")
-        indexes = [models.Index(fields=["client_ip", "accepted_at"], name="consent_ip_at")]
+        verbose_name = _("web-form submission")
+        verbose_name_plural = _("web-form submissions")
+        indexes = [models.Index(fields=["client_ip", "submitted_at"], name="portal_ip_at")]
 
     def __str__(self) -> str:
-        return f"{self.notice_version} {self.accepted_at:%Y-%m-%d}"
+        return f"{self.client_ip} {self.submitted_at:%Y-%m-%d %H:%M}"

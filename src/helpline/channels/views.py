@@ -1,0 +1,168 @@
+"""Desk screens of the written channels: the inbound log (open a flagged message, send it
+through again), retrying a failed outgoing mail, the counter quick form and the printable
+QR codes of assets. Thin: selectors and services do the work; ``org_view`` scopes them."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from helpline.cases.choices import CaseType
+from helpline.cases.selectors import subjects_for, topics_for
+from helpline.channels import selectors
+from helpline.channels.counter.adapter import CounterVisit, register_visit
+from helpline.channels.email.adapter import process_inbound
+from helpline.channels.models import InboundState
+from helpline.channels.services import requeue_inbound
+from helpline.customers.selectors import assets_for
+from helpline.desk.views import DeskRequest, _actor, _base_context, org_view
+from helpline.lib.errors import FieldValidationError, NotFound
+from helpline.notify.models import OutboundEmail
+from helpline.notify.outbox import retry as retry_outbound
+from helpline.tenancy.models import Membership
+
+#: Rows shown on the inbound log.
+INBOUND_PAGE = 100
+
+
+@org_view
+@require_GET
+def inbound_list(request: DeskRequest, membership: Membership) -> HttpResponse:
+    org = membership.organization
+    state = request.GET.get("state", "")
+    if state not in InboundState.values:
+        state = ""
+    rows = list(selectors.inbound_items(org=org, state=state)[:INBOUND_PAGE])
+    return render(
+        request,
+        "channels/inbound_list.html",
+        {
+            **_base_context(request, membership),
+            "rows": rows,
+            "state": state,
+            "states": InboundState.choices,
+            "failed": selectors.failed_count(org=org),
+        },
+    )
+
+
+@org_view
+@require_GET
+def inbound_raw(request: DeskRequest, membership: Membership, inbound_id: int) -> HttpResponse:
+    """The original bytes, as received (an .eml for mail, JSON for forms)."""
+    row = selectors.get_inbound(org=membership.organization, inbound_id=inbound_id, with_raw=True)
+    is_mail = row.source in ("imap", "smtp", "test")
+    response = HttpResponse(
+        bytes(row.raw), content_type="message/rfc822" if is_mail else "application/json"
+    )
+    ext = "eml" if is_mail else "json"
+    response["Content-Disposition"] = f'attachment; filename="inbound-{row.pk}.{ext}"'
+    return response
+
+
+@org_view
+@require_POST
+def inbound_retry(request: DeskRequest, membership: Membership, inbound_id: int) -> HttpResponse:
+    row = selectors.get_inbound(org=membership.organization, inbound_id=inbound_id)
+    if requeue_inbound(inbound=row, actor=_actor(request)) and row.mailbox_id is not None:
+        process_inbound(row.pk)
+    return redirect("helpline_channels:inbound_list", org_slug=membership.organization.slug)
+
+
+@org_view
+@require_POST
+def outbound_retry(request: DeskRequest, membership: Membership, outbound_id: int) -> HttpResponse:
+    org = membership.organization
+    out = OutboundEmail.objects.filter(organization=org, pk=outbound_id).first()
+    if out is None:
+        raise NotFound(_("No such e-mail."))
+    retry_outbound(outbound=out)
+    return redirect("desk:case_detail", org_slug=org.slug, case_id=out.case_id)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def counter(request: DeskRequest, membership: Membership) -> HttpResponse:
+    """The counter quick form: find or name the visitor, say what they came for, done."""
+    org = membership.organization
+    errors: dict[str, list[str]] = {}
+    posted: dict[str, Any] = {}
+    status = 200
+    if request.method == "POST":
+        posted = request.POST.dict()
+        case_type = posted.get("case_type") or CaseType.INFORMATION
+        try:
+            case = register_visit(
+                org=org,
+                actor=_actor(request),
+                visit=CounterVisit(
+                    customer_id=_int(posted.get("requester_id")),
+                    name=posted.get("name", ""),
+                    phone=posted.get("phone", ""),
+                    email=posted.get("email", ""),
+                    description=posted.get("description", ""),
+                    topic_id=_int(posted.get("topic")),
+                    subject_id=_int(posted.get("subject")),
+                    case_type=case_type,
+                    dealt_with=posted.get("dealt_with") == "on",
+                ),
+            )
+        except FieldValidationError as exc:
+            errors, status = exc.errors, 422
+        else:
+            return redirect("desk:case_detail", org_slug=org.slug, case_id=case.pk)
+    return render(
+        request,
+        "channels/counter.html",
+        {
+            **_base_context(request, membership),
+            "topics": topics_for(org=org),
+            "subjects": subjects_for(org=org).select_related("topic"),
+            "case_types": CaseType.choices,
+            "errors": errors,
+            "posted": posted,
+        },
+        status=status,
+    )
+
+
+def qr_svg(url: str) -> str:
+    """An inline SVG QR code of ``url`` (printable at any size)."""
+    img = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buf = io.BytesIO()
+    img.save(buf)
+    svg = buf.getvalue().decode()
+    return svg[svg.index("<svg") :]
+
+
+@org_view
+@require_GET
+def asset_qr_sheet(request: DeskRequest, membership: Membership) -> HttpResponse:
+    """A printable sheet: each asset's QR code opens its report page on the portal."""
+    from django.conf import settings
+    from django.urls import reverse
+
+    org = membership.organization
+    base = settings.HELPLINE_PUBLIC_URL.rstrip("/")
+    assets = list(assets_for(org=org).order_by("code")[:500])
+    labels = []
+    for a in assets:
+        url = base + reverse("portal:asset_report", args=[org.slug, a.code])
+        labels.append({"asset": a, "url": url, "svg": qr_svg(url)})
+    return render(
+        request, "channels/asset_qr.html", {**_base_context(request, membership), "labels": labels}
+    )

@@ -1,0 +1,258 @@
+"""The web form (and the case status page's "write to us") in front of the intake.
+
+What the customer submitted is stored raw first (the fields as JSON, files base64-encoded),
+so a submission that fails later is kept for an operator. A double click sends the same
+bytes twice: de-duplicated to the same raw row and case. Abuse protection needs no outside
+service: a honeypot field, a per-IP hourly limit (``HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR``)
+and size limits on text and files.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpline.cases.choices import CaseType, Channel
+from helpline.cases.models import Case, Subject, Topic
+from helpline.cases.services import UploadedFile
+from helpline.channels.intake import (
+    Contact,
+    IntakeItem,
+    IntakeResult,
+    mark_failed,
+    store_raw,
+    take_in,
+)
+from helpline.channels.models import InboundState
+from helpline.lib.actors import Actor
+from helpline.lib.errors import DomainError, FieldValidationError
+from helpline.tenancy.models import Organization
+
+#: Longest description accepted from the public form.
+MAX_TEXT = 5000
+#: Most files per submission.
+MAX_FILES = 3
+#: Consent purpose recorded for the privacy notice.
+PRIVACY_PURPOSE = "privacy_notice"
+
+
+class RateLimited(DomainError):
+    status_code = 429
+
+
+@dataclass(frozen=True)
+class WebForm:
+    """A web-form submission as the view read it."""
+
+    name: str
+    email: str
+    phone: str
+    description: str
+    topic_id: int | None = None
+    subject_id: int | None = None
+    title: str = ""
+    location: str = ""
+    asset_code: str = ""
+    language: str = ""
+    privacy_accepted: bool = False
+    notice_version: str = ""
+    honeypot: str = ""
+    attachments: Sequence[UploadedFile] = field(default_factory=tuple)
+
+
+def _validate(org: Organization, form: WebForm) -> None:
+    errors: dict[str, list[str]] = {}
+    if form.honeypot.strip():
+        errors["website"] = [_("This field must be left empty.")]
+    if not form.name.strip():
+        errors["name"] = [_("Please tell us your name.")]
+    if not form.email.strip() and not form.phone.strip():
+        errors["email"] = [_("Please give an e-mail address or a phone number.")]
+    if not form.description.strip():
+        errors["description"] = [_("Please describe your request.")]
+    elif len(form.description) > MAX_TEXT:
+        errors["description"] = [_("At most %(limit)d characters, please.") % {"limit": MAX_TEXT}]
+    if not form.privacy_accepted:
+        errors["privacy"] = [_("Please accept the privacy notice to send the form.")]
+    if len(form.attachments) > MAX_FILES:
+        errors["attachments"] = [_("At most %(count)d files, please.") % {"count": MAX_FILES}]
+    limit = settings.HELPLINE_MAX_ATTACHMENT_BYTES
+    for f in form.attachments:
+        if len(f.content) > limit:
+            errors.setdefault("attachments", []).append(
+                _("“%(name)s” is larger than %(limit)d bytes.")
+                % {"name": f.filename, "limit": limit}
+            )
+    if (
+        form.topic_id is not None
+        and not Topic.objects.filter(organization=org, pk=form.topic_id, is_active=True).exists()
+    ):
+        errors["topic"] = [_("Please choose a topic from the list.")]
+    if (
+        form.subject_id is not None
+        and not Subject.objects.filter(
+            organization=org, pk=form.subject_id, topic_id=form.topic_id or 0, is_active=True
+        ).exists()
+    ):
+        errors["subject"] = [_("Please choose a subject of the chosen topic.")]
+    if errors:
+        raise FieldValidationError(errors)
+
+
+def check_rate_limit(*, client_ip: str | None, now: datetime) -> None:
+    """Refuse a client IP that already sent the hourly number of forms."""
+    from helpline.portal.models import FormSubmission
+
+    limit = settings.HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR
+    if not client_ip or not limit:
+        return
+    recent = FormSubmission.objects.filter(
+        client_ip=client_ip, submitted_at__gte=now - timedelta(hours=1)
+    ).count()
+    if recent >= limit:
+        raise RateLimited(_("Too many requests from your connection; please try again later."))
+
+
+def _raw(form: WebForm, org: Organization) -> bytes:
+    data = {
+        "organization": org.slug,
+        "name": form.name,
+        "email": form.email,
+        "phone": form.phone,
+        "title": form.title,
+        "description": form.description,
+        "topic_id": form.topic_id,
+        "subject_id": form.subject_id,
+        "location": form.location,
+        "asset_code": form.asset_code,
+        "language": form.language,
+        "privacy_accepted": form.privacy_accepted,
+        "notice_version": form.notice_version,
+        "attachments": [
+            {
+                "filename": f.filename,
+                "content_type": f.content_type,
+                "content": base64.b64encode(f.content).decode(),
+            }
+            for f in form.attachments
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, sort_keys=True).encode()
+
+
+def submit_web_form(
+    *, org: Organization, form: WebForm, client_ip: str | None = None, now: datetime | None = None
+) -> Case:
+    """Validate, store raw, then open the case (or return the case of an identical earlier
+    submission). Raises FieldValidationError naming the field, or RateLimited."""
+    from helpline.customers.gdpr import record_consent
+    from helpline.portal.models import FormSubmission
+
+    now = now or timezone.now()
+    _validate(org, form)
+    raw = _raw(form, org)
+    row, new = store_raw(
+        org=org,
+        channel=Channel.WEB,
+        source="web",
+        raw=raw,
+        message_id="web:" + hashlib.sha256(raw).hexdigest(),
+        sender=form.email.strip().lower() or form.phone.strip(),
+        subject=form.title or form.description[:80],
+        now=now,
+    )
+    if not new and row.case_id is not None:
+        return Case.objects.get(pk=row.case_id, organization=org)
+    check_rate_limit(client_ip=client_ip, now=now)
+    title = form.title.strip()
+    if not title and form.subject_id is not None:
+        title = (
+            Subject.objects.filter(pk=form.subject_id).values_list("name", flat=True).first() or ""
+        )
+    body = form.description.strip()
+    if form.location.strip():
+        body += "\n\n" + _("Location: %(location)s") % {"location": form.location.strip()}
+    if form.asset_code:
+        body += "\n" + _("Asset: %(code)s") % {"code": form.asset_code}
+    subject = Subject.objects.filter(pk=form.subject_id).first() if form.subject_id else None
+    item = IntakeItem(
+        channel=Channel.WEB,
+        contact=Contact(name=form.name, email=form.email, phone=form.phone, language=form.language),
+        title=title or form.description.strip().splitlines()[0][:120],
+        body=body,
+        attachments=form.attachments,
+        topic_id=form.topic_id,
+        subject_id=form.subject_id,
+        case_type=(
+            subject.default_case_type
+            if subject and subject.default_case_type
+            else CaseType.INFORMATION
+        ),
+    )
+    try:
+        with transaction.atomic():
+            result: IntakeResult = take_in(org=org, item=item, inbound=row, now=now)
+            if result.customer is not None and form.notice_version:
+                record_consent(
+                    customer=result.customer,
+                    actor=Actor.for_customer(result.customer),
+                    purpose=PRIVACY_PURPOSE,
+                    granted=True,
+                    notice_version=form.notice_version,
+                    channel=Channel.WEB,
+                )
+            FormSubmission.objects.create(
+                organization=org, case=result.case, client_ip=client_ip, submitted_at=now
+            )
+    except FieldValidationError:
+        raise
+    except Exception as exc:
+        mark_failed(inbound=row, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return result.case
+
+
+def add_customer_message(
+    *, case: Case, body: str, attachments: Sequence[UploadedFile] = (), now: datetime | None = None
+) -> None:
+    """A customer's message from the case status page, through the intake (stored raw,
+    then added to the case, reopening it if it was closed)."""
+    body = (body or "").strip()
+    if not body:
+        raise FieldValidationError(body=_("The message is empty."))
+    if len(body) > MAX_TEXT:
+        raise FieldValidationError(
+            body=_("At most %(limit)d characters, please.") % {"limit": MAX_TEXT}
+        )
+    now = now or timezone.now()
+    raw = json.dumps({"case": case.pk, "body": body, "at": now.isoformat()}).encode()
+    row, new = store_raw(
+        org=case.organization, channel=Channel.WEB, source="status", raw=raw, now=now
+    )
+    if not new and row.state != InboundState.RECEIVED:
+        return
+    requester = case.requester
+    item = IntakeItem(
+        channel=Channel.WEB,
+        contact=Contact(
+            name=requester.name if requester else "",
+            email=requester.email if requester else "",
+            phone=requester.phone if requester else "",
+        ),
+        title=case.title,
+        body=body,
+        attachments=attachments,
+        case_id=case.pk,
+        is_reply=True,
+        acknowledge=False,
+    )
+    take_in(org=case.organization, item=item, inbound=row, now=now)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from helpline.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("<slug:org_slug>/", views.web_form, name="form"),
+    path("<slug:org_slug>/report/<str:asset_code>/", views.web_form, name="asset_report"),
+    path("<slug:org_slug>/status/", views.status_lookup, name="status_lookup"),
+    path("<slug:org_slug>/status/<str:token>/", views.case_status, name="status"),
+]

@@ -1,0 +1,164 @@
+"""Public, tenant-branded pages: the web form (also prefilled from an asset's QR code), the
+page that shows the protocol number, and the case status page. Thin: the web-form adapter
+and the portal selectors do the work; another tenant's token or code is a 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_http_methods
+
+from helpline.cases.choices import Status
+from helpline.channels.webform.adapter import (
+    RateLimited,
+    WebForm,
+    add_customer_message,
+    submit_web_form,
+)
+from helpline.customers.selectors import asset_by_code
+from helpline.desk.forms import add_service_errors, uploaded_files
+from helpline.lib.errors import FieldValidationError, NotFound
+from helpline.notify.services import status_token
+from helpline.portal import selectors
+from helpline.portal.forms import CustomerMessageForm, StatusLookupForm, WebFormForm
+from helpline.tenancy.models import Organization
+
+
+def portal_view(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Resolve the tenant from the URL (unknown: 404) and speak the visitor's language
+    (browser's Accept-Language through LocaleMiddleware, else the tenant's)."""
+
+    @wraps(fn)
+    def wrapper(request: HttpRequest, org_slug: str, **kwargs: Any) -> HttpResponse:
+        try:
+            org = selectors.organization_by_slug(slug=org_slug)
+            if "HTTP_ACCEPT_LANGUAGE" not in request.META and "lang" not in request.GET:
+                translation.activate(org.language)
+            if request.GET.get("lang"):
+                translation.activate(request.GET["lang"])
+            return fn(request, org, **kwargs)
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+
+    return wrapper
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    # Behind a reverse proxy, set it to pass the client's address as REMOTE_ADDR.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _context(org: Organization, **extra: Any) -> dict[str, Any]:
+    return {"org": org, "portal": True, **extra}
+
+
+@portal_view
+@require_http_methods(["GET", "POST"])
+def web_form(request: HttpRequest, org: Organization, asset_code: str = "") -> HttpResponse:
+    topics, subjects = selectors.catalogue(org=org)
+    notice = selectors.current_notice(org=org)
+    asset = asset_by_code(org=org, code=asset_code) if asset_code else None
+    if asset_code and asset is None:
+        raise Http404
+    initial: dict[str, Any] = {}
+    if asset is not None:
+        initial["location"] = asset.location or asset.description
+    form = WebFormForm(request.POST or None, initial=initial, topics=topics, subjects=subjects)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = submit_web_form(
+                org=org,
+                client_ip=_client_ip(request),
+                form=WebForm(
+                    name=data["name"],
+                    email=data["email"],
+                    phone=data["phone"],
+                    description=data["description"],
+                    topic_id=data["topic"],
+                    subject_id=data["subject"],
+                    location=data["location"],
+                    asset_code=asset.code if asset else "",
+                    title=(asset.kind + " " + asset.code) if asset else "",
+                    language=translation.get_language() or "",
+                    privacy_accepted=data["privacy"],
+                    notice_version=notice.version if notice else "",
+                    honeypot=data["website"],
+                    attachments=uploaded_files(request.FILES.getlist("attachments")),
+                ),
+            )
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status = 429
+        except FieldValidationError as exc:
+            add_service_errors(form, exc, {"privacy": "privacy", "attachments": "__all__"})
+            status = 422
+        else:
+            return redirect("portal:status", org_slug=org.slug, token=status_token(case))
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "portal/form.html",
+        _context(org, form=form, notice=notice, asset=asset, subjects=subjects),
+        status=status,
+    )
+
+
+@portal_view
+@require_http_methods(["GET", "POST"])
+def status_lookup(request: HttpRequest, org: Organization) -> HttpResponse:
+    form = StatusLookupForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        case = None
+        if form.is_valid():
+            case = selectors.case_for_status(
+                org=org, protocol=form.cleaned_data["protocol"], email=form.cleaned_data["email"]
+            )
+        if case is not None:
+            return redirect("portal:status", org_slug=org.slug, token=status_token(case))
+        from django.utils.translation import gettext as _
+
+        form.add_error(None, _("No request matches this protocol number and e-mail address."))
+        status = 404
+    return render(request, "portal/status_lookup.html", _context(org, form=form), status=status)
+
+
+@portal_view
+@require_http_methods(["GET", "POST"])
+def case_status(request: HttpRequest, org: Organization, token: str) -> HttpResponse:
+    case = selectors.case_for_token(org=org, token=token)
+    form = CustomerMessageForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                add_customer_message(case=case, body=form.cleaned_data["body"])
+            except FieldValidationError as exc:
+                add_service_errors(form, exc)
+                status = 422
+            else:
+                return redirect(reverse("portal:status", args=[org.slug, token]) + "#messages")
+        else:
+            status = 422
+    return render(
+        request,
+        "portal/status.html",
+        _context(
+            org,
+            case=case,
+            status_label=Status(case.status).label,
+            messages_=list(selectors.public_messages(case=case)),
+            form=form,
+            token=token,
+        ),
+        status=status,
+    )
