@@ -455,6 +455,26 @@ class SearchTerm(_OrgOwned):
         return self.term
 
 
+class SearchTermVariant(_OrgOwned):
+    """A vocabulary word and each of its one-letter deletions (the SymSpell idea): a query
+    word one edit away from a vocabulary word shares a variant with it, whatever the edit
+    (deletion, insertion, substitution, transposition), found by an equality lookup. It
+    catches the typos in short words that share no trigram (``Jarub``/``Jakub``)."""
+
+    variant = models.CharField(max_length=60)
+    term = models.CharField(max_length=60)
+
+    class Meta:
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["organization", "variant", "term"], name="uniq_search_variant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.variant
+
+
 class SearchField(models.TextChoices):
     NAME = "name", _("Name")
     STREET = "street", _("Street")

@@ -33,9 +33,11 @@ from helpline.customers.models import (
     Customer,
     CustomerIdentifier,
     SearchPosting,
+    SearchTerm,
+    SearchTermVariant,
     ServiceAccount,
 )
-from helpline.customers.search_index import language_of
+from helpline.customers.search_index import deletion_variants, language_of
 from helpline.lib.identifiers import compact_tax_id, normalise_phone
 from helpline.lib.phonetic import fold, phonetic_key, significant_words, words
 from helpline.tenancy.models import Organization
@@ -73,18 +75,39 @@ def search(*, org: Organization, text: str, limit: int = 20) -> SearchResult:
     result.cases = list(
         Case.objects.filter(organization=org, protocol_number__in={text, text.upper()})[:5]
     )
-    exact = _exact_customers(org, text)
+    # A text with spaces and no digit is a name or a street, never an identifier.
+    exact = _exact_customers(org, text) if " " not in text or _has_digit(text) else []
     hits = [
         Hit(customer=c, score=100.0, reason=reason, highlighted=_plain(c.name))
         for c, reason in exact
     ]
-    if any(ch.isalpha() for ch in text) and "@" not in text:
+    # An identifier that matched is what was meant; otherwise try names and streets.
+    if not exact and any(ch.isalpha() for ch in text) and "@" not in text:
         seen = {h.customer.pk for h in hits}
         hits += [
             h for h in fuzzy_customers(org=org, text=text, limit=limit) if h.customer.pk not in seen
         ]
     result.customers = hits[:limit]
+    _add_addresses(org, result.customers)
     return result
+
+
+def _add_addresses(org: Organization, hits: list[Hit]) -> None:
+    """Show an address beside every customer (one query), so the operator can tell
+    namesakes apart."""
+    missing = {h.customer.pk: h for h in hits if not h.street}
+    if not missing:
+        return
+    for address in Address.objects.filter(organization=org, customer_id__in=missing).order_by(
+        "-pk"
+    ):
+        hit = missing[address.customer_id]
+        hit.street = str(address)
+        hit.street_highlighted = _plain(hit.street)
+
+
+def _has_digit(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
 
 
 def _plain(text: str) -> SafeString:
@@ -113,20 +136,19 @@ def _exact_customers(org: Organization, text: str) -> list[tuple[Customer, str]]
         )
         return list(found.values())
     upper = token.upper()
-    accounts = ServiceAccount.objects.filter(organization=org)
+    forms = {token, upper}
+    # One query per indexed account column: SQLite would answer an OR of the three with a
+    # scan of the tenant's accounts.
     for field_name, reason in (
         ("account_number", "account"),
         ("meter_number", "meter"),
         ("municipal_registration", "registration"),
     ):
-        add(
-            base.filter(
-                pk__in=accounts.filter(**{field_name + "__in": {token, upper}}).values(
-                    "customer_id"
-                )
-            )[:20],
-            reason,
-        )
+        for account in ServiceAccount.objects.filter(
+            organization=org, **{field_name + "__in": forms}
+        ).select_related("customer")[:20]:
+            if account.customer.erased_at is None:
+                found.setdefault(account.customer_id, (account.customer, reason))
     asset_customers = Asset.objects.filter(organization=org, code=upper, customer__isnull=False)
     add(base.filter(pk__in=asset_customers.values("customer_id"))[:20], "asset")
     compact = compact_tax_id(token)
@@ -164,8 +186,10 @@ def lookalike_keys(org: Organization, word: str, lang: str) -> list[str]:
     if len(word) < 3 or word.isdigit():
         return keys
     scored: list[tuple[float, str]] = []
-    for term, key in _trigram_neighbours(org.pk, word):
-        ratio = fuzz.ratio(word, term)
+    neighbours = set(_trigram_neighbours(org.pk, word)) | set(_variant_neighbours(org.pk, word))
+    for term, key in neighbours:
+        # Spelling close, or sound close (two edits that are one phonetic change and a typo).
+        ratio = max(fuzz.ratio(word, term), fuzz.ratio(own, key) - 8 if own else 0)
         if ratio >= LOOKALIKE_RATIO and key not in keys:
             scored.append((ratio, key))
     scored.sort(reverse=True)
@@ -200,6 +224,18 @@ def _trigram_neighbours(org_id: int, word: str) -> list[tuple[str, str]]:
         return [(row[0], row[1]) for row in cur.fetchall()]
 
 
+def _variant_neighbours(org_id: int, word: str) -> list[tuple[str, str]]:
+    """Vocabulary words one edit away from ``word``: they share a deletion variant."""
+    variants = SearchTermVariant.objects.filter(
+        organization_id=org_id, variant__in=deletion_variants(word[:60])
+    ).values("term")
+    return list(
+        SearchTerm.objects.filter(organization_id=org_id, term__in=variants).values_list(
+            "term", "key"
+        )[:60]
+    )
+
+
 def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hit]:
     """Customers whose name or street sounds or looks like ``text``, ranked."""
     lang = language_of(org)
@@ -214,7 +250,16 @@ def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hi
         " ".join(sorted(combo)) for combo in itertools.islice(itertools.product(*per_word), 256)
     }
     base = Customer.objects.filter(organization=org, erased_at__isnull=True)
-    by_name = list(base.filter(name_key__in=combos).values_list("pk", flat=True)[:CANDIDATES])
+    # The likeliest combination first (each word's best key), so customers with exactly
+    # that name are not crowded out of the candidates by look-alikes of common names.
+    best = " ".join(sorted(keys[0] for keys in per_word))
+    by_name = list(base.filter(name_key=best).values_list("pk", flat=True)[:CANDIDATES])
+    if len(by_name) < CANDIDATES and len(combos) > 1:
+        by_name += list(
+            base.filter(name_key__in=combos - {best}).values_list("pk", flat=True)[
+                : CANDIDATES - len(by_name)
+            ]
+        )
     by_street = list(
         Address.objects.filter(organization=org, street_key__in=combos).values_list(
             "customer_id", flat=True
@@ -223,12 +268,19 @@ def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hi
     ids = set(by_name) | set(by_street)
     if len(ids) < limit:
         ids |= _posting_candidates(org, per_word)
+    if len(ids) < limit and len(per_word) >= 3:
+        # One word may be beyond repair (two typos): the others still pin the customer down.
+        for skip in range(len(per_word)):
+            ids |= _posting_candidates(org, per_word[:skip] + per_word[skip + 1 :])
+            if len(ids) >= limit:
+                break
     if not ids:
         return []
-    candidates = list(
-        base.filter(pk__in=ids).prefetch_related("addresses").only("pk", "name", "kind")
-    )
-    return _rank(candidates, text, per_word, lang)[:limit]
+    candidates = list(base.filter(pk__in=ids).only("pk", "name", "kind", "organization_id"))
+    streets: dict[int, list[Address]] = {}
+    for address in Address.objects.filter(organization=org, customer_id__in=by_street):
+        streets.setdefault(address.customer_id, []).append(address)
+    return _rank(candidates, streets, text, per_word, lang)[:limit]
 
 
 def _posting_candidates(org: Organization, per_word: list[list[str]]) -> set[int]:
@@ -243,14 +295,20 @@ def _posting_candidates(org: Organization, per_word: list[list[str]]) -> set[int
     return {row["customer_id"] for row in qs[:CANDIDATES]}
 
 
-def _rank(candidates: list[Customer], text: str, per_word: list[list[str]], lang: str) -> list[Hit]:
+def _rank(
+    candidates: list[Customer],
+    streets: dict[int, list[Address]],
+    text: str,
+    per_word: list[list[str]],
+    lang: str,
+) -> list[Hit]:
     query = " ".join(significant_words(text))
     keys = {k for ks in per_word for k in ks}
     hits = []
     for c in candidates:
         name_score = fuzz.token_set_ratio(query, " ".join(significant_words(c.name)))
         best_street, street_score = "", 0.0
-        for address in c.addresses.all():
+        for address in streets.get(c.pk, ()):
             score = fuzz.token_set_ratio(query, " ".join(significant_words(address.street)))
             if score > street_score:
                 best_street, street_score = str(address), score

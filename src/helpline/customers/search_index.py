@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from helpline.customers.models import Customer, SearchField, SearchPosting, SearchTerm
+from helpline.customers.models import (
+    Customer,
+    SearchField,
+    SearchPosting,
+    SearchTerm,
+    SearchTermVariant,
+)
 from helpline.lib.phonetic import fold, language_for_country, phonetic_key, significant_words
 from helpline.tenancy.models import Organization
 
@@ -30,12 +36,30 @@ def word_keys(text: str, lang: str) -> list[tuple[str, str]]:
     return out
 
 
+def deletion_variants(word: str) -> set[str]:
+    """``word`` and, for words of four letters or more, each one-letter deletion of it."""
+    out = {word}
+    if len(word) >= 4:
+        out |= {word[:i] + word[i + 1 :] for i in range(len(word))}
+    return out
+
+
 def add_terms(org_id: int, pairs: Iterable[tuple[str, str]]) -> None:
-    """Add words to the tenant's vocabulary (existing ones are left as they are)."""
+    """Add words to the tenant's vocabulary (existing ones are left as they are), with
+    their deletion variants."""
     rows = {term: key for term, key in pairs}
     SearchTerm.objects.bulk_create(
         [SearchTerm(organization_id=org_id, term=t, key=k) for t, k in rows.items()],
         ignore_conflicts=True,
+    )
+    SearchTermVariant.objects.bulk_create(
+        [
+            SearchTermVariant(organization_id=org_id, variant=v, term=t)
+            for t in rows
+            for v in deletion_variants(t)
+        ],
+        ignore_conflicts=True,
+        batch_size=2000,
     )
 
 

@@ -30,6 +30,7 @@ from helpline.customers.models import Customer, Segment
 from helpline.customers.services import create_customer
 from helpline.demo import people
 from helpline.demo.aguas import AGUAS
+from helpline.demo.customer360 import add_customer_360
 from helpline.demo.plan import CasePlan, CustomerInfo, Planner, Staff, Step
 from helpline.demo.spec import TenantSpec
 from helpline.demo.valdoria import VALDORIA
@@ -184,6 +185,7 @@ class TenantLoader:
         self._staff()
         self._catalogue()
         self._customers()
+        add_customer_360(org=self.org, customers=self.customers, seed=self.spec.slug)
         result = TenantResult(org=self.org, users=len(self.users), customers=len(self.customers))
         plans = Planner(
             spec=self.spec,

@@ -145,3 +145,15 @@ def test_asset_by_code_is_tenant_scoped_and_case_insensitive(tenant_a, tenant_b)
     assert selectors.asset_by_code(org=tenant_a.org, code=" lp-0042 ") == asset
     assert selectors.asset_by_code(org=tenant_b.org, code="LP-0042") is None
     assert selectors.asset_by_code(org=tenant_a.org, code="") is None
+
+
+def test_a_typo_in_a_short_word_sharing_no_trigram_is_found(tenant_a):
+    org, actor = tenant_a.org, tenant_a.actor
+    services.create_customer(org=org, actor=actor, name="Jakub Rossi")
+    services.create_customer(org=org, actor=actor, name="Jacopo Rossi")
+    assert _names(org, "Jarub Rossi")[0] == "Jakub Rossi"
+
+
+def test_every_hit_shows_an_address_to_tell_namesakes_apart(br):
+    hits = search(org=br.org, text="Carla Mendes").customers
+    assert hits[0].street.startswith("Rua Tiradentes 12")
