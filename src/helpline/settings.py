@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "helpline.channels",
     "helpline.notify",
     "helpline.portal",
+    "helpline.sla",
     "helpline.desk",
     "helpline.api",
     "helpline.demo",
@@ -177,6 +178,7 @@ HELPLINE_LOOPS += [
     "helpline.channels.email.recovery.loop",
     "helpline.notify.outbox.loop",
 ]
+HELPLINE_LOOPS.append("helpline.sla.ticker.loop")  # SLA warnings, breaches, escalations
 HELPLINE_LOOPS_IN_SERVER = os.environ.get("HELPLINE_LOOPS_IN_SERVER", "0") == "1"
 
 # Written channels and outgoing mail (docs/channels.md).

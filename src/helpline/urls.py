@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/docs", api_docs, name="api-docs"),
     path("api/v1/", api.urls),
     path("", include("helpline.routing.urls")),
+    path("", include("helpline.sla.urls")),
     path("", include("helpline.desk.urls")),
     path("", include("helpline.customers.urls")),
     path("", include("helpline.channels.urls")),

@@ -12,6 +12,7 @@ from helpline.api.auth import token_auth
 from helpline.cases.api import router as cases_router
 from helpline.customers.api import router as customers_router
 from helpline.routing.api import router as routing_router
+from helpline.sla.api import router as sla_router
 
 api = NinjaAPI(
     title="Helpline API",
@@ -30,6 +31,7 @@ errors.install(api)
 api.add_router("", cases_router)
 api.add_router("", customers_router)
 api.add_router("", routing_router)
+api.add_router("", sla_router)
 
 
 def docs(request: HttpRequest) -> HttpResponse:

@@ -19,7 +19,7 @@ from helpline.cases.choices import (
 )
 from helpline.cases.models import Attachment, Topic
 
-CaseSort = Literal["newest", "oldest", "updated", "urgency", "protocol"]
+CaseSort = Literal["newest", "oldest", "updated", "urgency", "protocol", "due"]
 
 
 # --- catalogue ---------------------------------------------------------------------------

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import chain
 from typing import IO, Any
 
 from django.core.files.storage import default_storage
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from helpline.audit.models import AuditEntry
@@ -30,7 +31,10 @@ SORTS: dict[str, list[str]] = {
     "updated": ["-updated_at", "-id"],
     "urgency": ["urgency_rank", "-created_at", "-id"],
     "protocol": ["-protocol_year", "-protocol_seq", "-id"],
+    "due": ["sla_due", "id"],  # SLA: the nearest running deadline first (helpline.sla)
 }
+#: Cases without a running SLA deadline sort after every case with one.
+_NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 @dataclass
@@ -111,10 +115,12 @@ def list_cases(
     if sort not in SORTS:
         raise FieldValidationError(sort=_("Unknown sort order: %(sort)s") % {"sort": sort})
     qs = filtered_cases(org=org, filters=filters).select_related(
-        "topic", "subject", "requester", "assignee"
+        "topic", "subject", "requester", "assignee", "sla"
     )
     if sort == "urgency":
         qs = qs.annotate(urgency_rank=_urgency_rank())
+    elif sort == "due":
+        qs = qs.annotate(sla_due=Coalesce("sla__next_due_at", Value(_NO_DEADLINE)))
     try:
         return paginate(qs, ordering=SORTS[sort], cursor=cursor, limit=limit)
     except BadCursor as exc:

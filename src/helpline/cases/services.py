@@ -46,6 +46,7 @@ from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, IllegalTransition
 from helpline.lib.references import Ref, resolve_refs
 from helpline.routing.models import Queue
+from helpline.sla import services as sla
 from helpline.tenancy.models import WRITING_ROLES, Membership, Organization
 
 
@@ -249,6 +250,7 @@ def open_case(
         )
     _sync_routing(case, actor, now, created=True)
     case_opened.send(sender=Case, case=case, actor=actor)
+    sla.on_case_opened(case=case, now=now)
     return case
 
 
@@ -330,6 +332,7 @@ def _apply_status(
         at=now,
     )
     _sync_routing(case, actor, now)
+    sla.on_status_changed(case=case, old=old, new=status, now=now)
     return case
 
 
@@ -402,6 +405,7 @@ def change_queue(
         org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
     )
     _sync_routing(case, actor, now)
+    sla.on_case_reclassified(case=case, now=now)  # a queue may have its own calendar
     return case
 
 
@@ -439,6 +443,7 @@ def change_urgency(
             data={"from": before["urgency"], "to": urgency, "severity": case.severity},
             at=now,
         )
+        sla.on_case_reclassified(case=case, now=now)
     return case
 
 
@@ -509,7 +514,28 @@ def add_message(
     else:
         case.save(update_fields=fields)
     message_added.send(sender=Message, message=message, case=case, actor=actor)
+    sla.on_message(case=case, direction=direction, now=now)
     return message
+
+
+@transaction.atomic
+def change_case_type(
+    *, case: Case, actor: Actor, case_type: str, now: datetime | None = None
+) -> Case:
+    """Reclassify the case (e.g. an information request that turns out to be a complaint);
+    its SLA clocks follow the policy the new type matches."""
+    now = now or timezone.now()
+    _choice("case_type", case_type, CaseType)
+    case = _lock(case)
+    before = audit.snapshot(case, ["case_type"])
+    case.case_type = case_type
+    case.updated_at = now
+    case.save(update_fields=["case_type", "updated_at"])
+    if audit.record_update(
+        org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
+    ):
+        sla.on_case_reclassified(case=case, now=now)
+    return case
 
 
 @transaction.atomic

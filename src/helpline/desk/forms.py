@@ -30,6 +30,7 @@ SORT_LABELS = {
     "updated": _("Recently updated"),
     "urgency": _("Most urgent first"),
     "protocol": _("Protocol number"),
+    "due": _("SLA due first"),
 }
 
 ACTIVE = "active"

@@ -31,6 +31,11 @@ class EventKind(models.TextChoices):
     ROUTING_DONE = "routing_done", _("Contact finished")
     CALLBACK_REQUESTED = "callback_requested", _("Call-back requested")
     CALLBACK_ATTEMPTED = "callback_attempted", _("Call-back attempted")
+    # SLA (helpline.sla): raised by the ticker and the on-site stop.
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    SLA_ESCALATED = "sla_escalated", _("SLA escalation action")
+    SLA_ON_SITE = "sla_on_site", _("Technician on site")
 
 
 class ContactEvent(AppendOnlyModel):

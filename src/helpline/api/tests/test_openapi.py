@@ -48,6 +48,15 @@ EXPECTED = {
     "/api/v1/assets": {"post"},
     "/api/v1/assets/{code}": {"get"},
     "/api/v1/retention-policy": {"get", "put"},
+    # SLA (helpline.sla.api)
+    "/api/v1/sla/calendars": {"get", "post"},
+    "/api/v1/sla/calendars/{calendar_id}": {"get", "put", "delete"},
+    "/api/v1/sla/calendars/{calendar_id}/openings": {"get"},
+    "/api/v1/sla/policies": {"get", "post"},
+    "/api/v1/sla/policies/{policy_id}": {"get", "put", "delete"},
+    "/api/v1/cases/{case_id}/sla": {"get"},
+    "/api/v1/sla/at-risk": {"get"},
+    "/api/v1/sla/statement": {"get"},
 }
 
 

@@ -1,0 +1,528 @@
+"""All SLA writes: the clocks following a case (called by ``cases.services`` inside its
+transaction), recomputation after a configuration change, and configuration itself.
+
+The case hooks are ``on_case_opened``, ``on_status_changed``, ``on_case_reclassified``,
+``on_message`` and ``record_on_site``. Each reads the case's clocks once, changes them in
+memory, writes the changed ones back and refreshes the case's badge row (``CaseSla``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from helpline.audit import services as audit
+from helpline.cases.choices import Status
+from helpline.lib.actors import Actor
+from helpline.lib.errors import FieldValidationError
+from helpline.sla import engine
+from helpline.sla.businesstime import BusinessCalendar, NoOpenTime, utc_seconds
+from helpline.sla.models import (
+    BadgeState,
+    Calendar,
+    CaseSla,
+    Clock,
+    ClockState,
+    Policy,
+    PolicyTarget,
+    TargetKind,
+)
+
+#: Clocks started when a case opens (next response starts on a customer's message).
+_OPENING_KINDS = (TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION, TargetKind.ON_SITE)
+_CLOSING_STATUSES = (Status.RESOLVED, Status.CLOSED)
+log = logging.getLogger(__name__)
+
+
+# --- context -------------------------------------------------------------------------------
+
+
+class _Context:
+    """The tenant's policies and calendars, read once per hook (two or three queries)."""
+
+    def __init__(self, org_id: int, tz: str) -> None:
+        self.org_id = org_id
+        self.tz = tz
+        self.policies = list(
+            Policy.objects.filter(organization_id=org_id, is_active=True)
+            .prefetch_related("targets")
+            .order_by("position", "id")
+        )
+        self._calendars: list[Calendar] | None = None
+
+    def calendars(self) -> list[Calendar]:
+        if self._calendars is None:
+            self._calendars = list(
+                Calendar.objects.filter(organization_id=self.org_id).prefetch_related(
+                    "slots", "exceptions"
+                )
+            )
+        return self._calendars
+
+    def calendar(
+        self, case: Any, policy: Policy | None
+    ) -> tuple[Calendar | None, BusinessCalendar]:
+        if not self.policies:
+            return None, engine.always_open(self.tz)
+        row = engine.calendar_for(case=case, policy=policy, calendars=self.calendars())
+        if row is None:
+            return None, engine.always_open(self.tz)
+        return row, engine.compiled(row)
+
+
+def _tz(case: Any) -> str:
+    org = case.organization if "organization" in case._state.fields_cache else None
+    if org is not None:
+        return str(org.time_zone)
+    from helpline.tenancy.models import Organization
+
+    return str(
+        Organization.objects.filter(pk=case.organization_id).values_list("time_zone", flat=True)[0]
+    )
+
+
+def _target(t: PolicyTarget | Clock) -> engine.Target:
+    return engine.Target(t.amount, t.unit, t.business_time, t.warning_percent)
+
+
+def _schedule(clock: Clock, cal: BusinessCalendar) -> None:
+    """Recompute the clock's budget, due and warning instants from its start and pauses."""
+    try:
+        d = engine.deadlines(cal, _target(clock), clock.started_at, clock.pauses)
+    except NoOpenTime:
+        # A configuration mistake must not refuse or lose the case: the clock runs without a
+        # deadline (no badge time, no breach) and the mistake is logged for the supervisor.
+        log.error("SLA clock %s of case %s: calendar has no open time", clock.kind, clock.case_id)
+        clock.due_at = clock.warn_at = None
+        return
+    clock.budget_seconds = d.budget
+    if clock.state == ClockState.STOPPED:
+        return
+    clock.due_at = engine.dt(d.due)
+    clock.warn_at = engine.dt(d.warn)
+    if d.due is None:  # paused: what is left is what was used up to the pause
+        clock.elapsed_seconds = d.budget - d.remaining
+
+
+def _new_clock(
+    *,
+    case: Any,
+    kind: str,
+    target: PolicyTarget,
+    cal_row: Calendar | None,
+    cal: BusinessCalendar,
+    start: datetime,
+) -> Clock:
+    clock = Clock(
+        organization_id=case.organization_id,
+        case_id=case.pk,
+        kind=kind,
+        policy_id=target.policy_id,
+        calendar=cal_row,
+        amount=target.amount,
+        unit=target.unit,
+        business_time=target.business_time,
+        warning_percent=target.warning_percent,
+        started_at=start,
+        pauses=[],
+    )
+    _schedule(clock, cal)
+    return clock
+
+
+def _business(clock: Clock) -> bool:
+    return _target(clock).business
+
+
+def _stop(clock: Clock, cal: BusinessCalendar, now: datetime) -> None:
+    """Stop a clock: its time used is final and it is breached if it ran past its due."""
+    if clock.state == ClockState.PAUSED and clock.pauses and clock.pauses[-1][1] is None:
+        clock.pauses[-1][1] = utc_seconds(now)
+    clock.elapsed_seconds = engine.elapsed(
+        cal, _business(clock), clock.started_at, clock.pauses, now
+    )
+    if clock.due_at is not None and now > clock.due_at and clock.breached_at is None:
+        clock.breached_at = clock.due_at
+    clock.state = ClockState.STOPPED
+    clock.stopped_at = now
+
+
+def _pause(clock: Clock, cal: BusinessCalendar, now: datetime) -> None:
+    if clock.state != ClockState.RUNNING:
+        return
+    clock.pauses = [*clock.pauses, [utc_seconds(now), None]]
+    clock.state = ClockState.PAUSED
+    _schedule(clock, cal)
+
+
+def _resume(clock: Clock, cal: BusinessCalendar, now: datetime) -> None:
+    if clock.state != ClockState.PAUSED:
+        return
+    pauses = [list(p) for p in clock.pauses]
+    pauses[-1][1] = utc_seconds(now)
+    clock.pauses = pauses
+    clock.state = ClockState.RUNNING
+    _schedule(clock, cal)
+
+
+class _Session:
+    """The clocks of one case, loaded once, saved once."""
+
+    def __init__(self, case: Any, ctx: _Context | None = None) -> None:
+        self.case = case
+        self.ctx = ctx or _Context(case.organization_id, _tz(case))
+        self.clocks = list(Clock.objects.filter(case_id=case.pk).order_by("started_at", "id"))
+        self.dirty: set[int] = set()
+        self.new: list[Clock] = []
+        self.policy = engine.match_policy(self.ctx.policies, case)
+        self.cal_row, self.cal = self.ctx.calendar(case, self.policy)
+
+    def active(self, *kinds: str) -> list[Clock]:
+        return [c for c in self.clocks if c.kind in kinds and c.state != ClockState.STOPPED]
+
+    def touch(self, clock: Clock) -> None:
+        if clock.pk is None:
+            if clock not in self.new:
+                self.new.append(clock)
+        else:
+            self.dirty.add(clock.pk)
+
+    def target(self, kind: str) -> PolicyTarget | None:
+        if self.policy is None:
+            return None
+        for t in self.policy.targets.all():
+            if t.kind == kind:
+                return t
+        return None
+
+    def start(self, kind: str, at: datetime) -> Clock | None:
+        target = self.target(kind)
+        if target is None:
+            return None
+        clock = _new_clock(
+            case=self.case, kind=kind, target=target, cal_row=self.cal_row, cal=self.cal, start=at
+        )
+        self.clocks.append(clock)
+        self.new.append(clock)
+        return clock
+
+    def save(self) -> None:
+        if self.new:
+            Clock.objects.bulk_create(self.new)
+        fields = [
+            "policy",
+            "calendar",
+            "amount",
+            "unit",
+            "business_time",
+            "warning_percent",
+            "state",
+            "pauses",
+            "stopped_at",
+            "budget_seconds",
+            "due_at",
+            "warn_at",
+            "warned_at",
+            "breached_at",
+            "elapsed_seconds",
+        ]
+        changed = [c for c in self.clocks if c.pk in self.dirty]
+        if changed:
+            Clock.objects.bulk_update(changed, fields)
+        refresh_badge(
+            case_id=self.case.pk,
+            org_id=self.case.organization_id,
+            clocks=self.clocks,
+            policy_id=self.policy.pk if self.policy else None,
+        )
+
+
+def refresh_badge(
+    *, case_id: int, org_id: int, clocks: Sequence[Clock], policy_id: int | None
+) -> None:
+    """Write the case's badge row: the earliest running deadline and the worst state."""
+    state, kind, due = summarise(clocks)
+    if state == BadgeState.NONE and policy_id is None:
+        CaseSla.objects.filter(case_id=case_id).delete()
+        return
+    CaseSla.objects.update_or_create(
+        case_id=case_id,
+        defaults={
+            "organization_id": org_id,
+            "policy_id": policy_id,
+            "state": state,
+            "next_kind": kind,
+            "next_due_at": due,
+        },
+    )
+
+
+def summarise(clocks: Iterable[Clock]) -> tuple[str, str, datetime | None]:
+    running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
+    clocks = list(clocks)
+    if not clocks:
+        return BadgeState.NONE, "", None
+    nxt = min(running, key=lambda c: c.due_at) if running else None  # type: ignore[arg-type,return-value]
+    kind = nxt.kind if nxt else ""
+    due = nxt.due_at if nxt else None
+    if any(c.breached_at is not None and c.state != ClockState.STOPPED for c in clocks):
+        return BadgeState.BREACHED, kind, due
+    if any(c.warned_at is not None and c.state == ClockState.RUNNING for c in running):
+        return BadgeState.WARNING, kind, due
+    if running:
+        return BadgeState.OK, kind, due
+    if any(c.state == ClockState.PAUSED for c in clocks):
+        return BadgeState.PAUSED, "", None
+    if any(c.breached_at is not None for c in clocks):
+        return BadgeState.BREACHED, "", None
+    return BadgeState.MET, "", None
+
+
+# --- case hooks (called by cases.services inside its transaction) ---------------------------
+
+
+def on_case_opened(*, case: Any, now: datetime) -> None:
+    """Start the clocks of the policy the new case matches."""
+    ctx = _Context(case.organization_id, _tz(case))
+    if not ctx.policies:
+        return
+    session = _Session(case, ctx)
+    for kind in _OPENING_KINDS:
+        session.start(kind, case.created_at or now)
+    session.save()
+
+
+def on_status_changed(*, case: Any, old: str, new: str, now: datetime) -> None:
+    """Pause the resolution clock in a pausing status, resume it after, stop every clock
+    when the case is resolved or closed, and carry on counting if it reopens."""
+    session = _Session(case)
+    if not session.clocks:
+        return
+    pausing = set(session.policy.pause_statuses if session.policy else [])
+    for clock in session.clocks:
+        if new in _CLOSING_STATUSES:
+            if clock.state != ClockState.STOPPED:
+                _stop(clock, session.cal, now)
+                session.touch(clock)
+        elif new == Status.REOPENED and clock.kind == TargetKind.RESOLUTION:
+            if clock.state == ClockState.STOPPED and clock.stopped_at is not None:
+                # The time between resolution and reopening does not count.
+                clock.pauses = [*clock.pauses, [utc_seconds(clock.stopped_at), utc_seconds(now)]]
+                clock.state = ClockState.RUNNING
+                clock.stopped_at = None
+                _schedule(clock, session.cal)
+                session.touch(clock)
+        elif clock.kind == TargetKind.RESOLUTION:
+            if new in pausing and clock.state == ClockState.RUNNING:
+                _pause(clock, session.cal, now)
+                session.touch(clock)
+            elif new not in pausing and clock.state == ClockState.PAUSED:
+                _resume(clock, session.cal, now)
+                session.touch(clock)
+    session.save()
+
+
+def on_message(*, case: Any, direction: str, now: datetime) -> None:
+    """An answer to the customer stops the first/next response clocks; a customer's message
+    after the first answer starts a next-response clock."""
+    session = _Session(case)
+    if session.policy is None and not session.clocks:
+        return
+    if direction == "outbound":
+        for clock in session.active(TargetKind.FIRST_RESPONSE, TargetKind.NEXT_RESPONSE):
+            _stop(clock, session.cal, now)
+            session.touch(clock)
+    elif direction == "inbound":
+        answered = case.first_response_at is not None
+        waiting = session.active(TargetKind.NEXT_RESPONSE)
+        if answered and not waiting and case.status not in _CLOSING_STATUSES:
+            session.start(TargetKind.NEXT_RESPONSE, now)
+    else:
+        return
+    session.save()
+
+
+def on_case_reclassified(*, case: Any, now: datetime) -> None:
+    """Urgency, severity, type, topic, channel or queue changed: match the policy again and
+    recompute every unfinished clock from its start with the new targets and calendar (a
+    deadline moved into the future is no longer breached or warned)."""
+    ctx = _Context(case.organization_id, _tz(case))
+    session = _Session(case, ctx)
+    for clock in list(session.clocks):
+        if clock.state == ClockState.STOPPED:
+            continue
+        target = session.target(clock.kind)
+        if target is None:
+            session.clocks.remove(clock)
+            clock.delete()
+            continue
+        clock.policy_id = target.policy_id
+        clock.calendar = session.cal_row
+        clock.amount, clock.unit = target.amount, target.unit
+        clock.business_time, clock.warning_percent = target.business_time, target.warning_percent
+        _reschedule_keeping_history(clock, session.cal, now)
+        session.touch(clock)
+    have = {c.kind for c in session.clocks}
+    for kind in _OPENING_KINDS:
+        if kind in have:
+            continue
+        if kind == TargetKind.FIRST_RESPONSE and case.first_response_at is not None:
+            continue
+        if case.status in _CLOSING_STATUSES:
+            continue
+        session.start(kind, case.created_at)
+    session.save()
+
+
+def _reschedule_keeping_history(clock: Clock, cal: BusinessCalendar, now: datetime) -> None:
+    _schedule(clock, cal)
+    if clock.due_at is not None and clock.due_at > now and clock.breached_at is not None:
+        clock.breached_at = None
+    if clock.warn_at is not None and clock.warn_at > now and clock.warned_at is not None:
+        clock.warned_at = None
+
+
+@transaction.atomic
+def record_on_site(*, case: Any, actor: Actor, now: datetime | None = None) -> list[Clock]:
+    """The technician reached the site: stop the on-site intervention clock."""
+    now = now or timezone.now()
+    from helpline.cases.models import Case
+    from helpline.events.models import EventKind
+    from helpline.events.services import record_event
+
+    case = Case.objects.select_for_update().get(pk=case.pk, organization_id=case.organization_id)
+    session = _Session(case)
+    stopped = session.active(TargetKind.ON_SITE)
+    if not stopped:
+        raise FieldValidationError(on_site=_("This case has no running on-site clock."))
+    for clock in stopped:
+        _stop(clock, session.cal, now)
+        session.touch(clock)
+    session.save()
+    record_event(
+        org_id=case.organization_id,
+        kind=EventKind.SLA_ON_SITE,
+        actor=actor,
+        channel=case.channel,
+        case_id=case.pk,
+        data={"late": any(c.breached_at is not None for c in stopped)},
+        at=now,
+    )
+    return stopped
+
+
+# --- recomputation -------------------------------------------------------------------------
+
+
+def recompute_calendar_clocks(*, calendar: Calendar, batch: int = 5000) -> int:
+    """Recompute due and warning instants of every unfinished clock on the calendar after
+    it changed. Reads and writes in batches (an UPDATE ... FROM VALUES per batch on
+    PostgreSQL), so 100,000 open clocks take seconds, not minutes (docs/benchmarks.md).
+    Returns the number of clocks recomputed."""
+    from django.db import connection
+
+    calendar = Calendar.objects.prefetch_related("slots", "exceptions").get(pk=calendar.pk)
+    cal = engine.compiled(calendar)
+    now = timezone.now()
+    total = 0
+    last_id = 0
+    fields = (
+        "id",
+        "amount",
+        "unit",
+        "business_time",
+        "warning_percent",
+        "started_at",
+        "pauses",
+        "due_at",
+        "warn_at",
+        "breached_at",
+        "warned_at",
+        "state",
+    )
+    while True:
+        rows = list(
+            Clock.objects.filter(calendar=calendar, id__gt=last_id)
+            .exclude(state=ClockState.STOPPED)
+            .order_by("id")
+            .values_list(*fields)[:batch]
+        )
+        if not rows:
+            return total
+        last_id = rows[-1][0]
+        updates = []
+        for cid, amount, unit, biz, pct, started, pauses, _due, _warn, breached, warned, _s in rows:
+            try:
+                d = engine.deadlines(cal, engine.Target(amount, unit, biz, pct), started, pauses)
+            except NoOpenTime:
+                d = engine.Deadlines(budget=0, due=None, warn=None, remaining=0)
+            due, warn = engine.dt(d.due), engine.dt(d.warn)
+            if breached is not None and due is not None and due > now:
+                breached = None
+            if warned is not None and warn is not None and warn > now:
+                warned = None
+            updates.append((cid, d.budget, due, warn, breached, warned))
+        _write_schedules(connection, updates)
+        total += len(rows)
+
+
+def _write_schedules(connection: Any, updates: list[tuple[Any, ...]]) -> None:
+    table = Clock._meta.db_table
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cur:
+                ts = "%s::timestamptz"
+                row = f"(%s,%s,{ts},{ts},{ts},{ts})"
+                values = ",".join([row] * len(updates))
+                params = [v for row in updates for v in row]
+                cur.execute(
+                    f"UPDATE {table} AS c SET budget_seconds = v.b, due_at = v.d, warn_at = v.w, "
+                    "breached_at = v.br, warned_at = v.wa "
+                    f"FROM (VALUES {values}) AS v(id, b, d, w, br, wa) WHERE c.id = v.id",
+                    params,
+                )
+        else:
+            with connection.cursor() as cur:
+                cur.executemany(
+                    f"UPDATE {table} SET budget_seconds = %s, due_at = %s, warn_at = %s, "
+                    "breached_at = %s, warned_at = %s WHERE id = %s",
+                    [(b, d, w, br, wa, cid) for cid, b, d, w, br, wa in updates],
+                )
+        _refresh_badges_sql(connection, [u[0] for u in updates])
+
+
+def _refresh_badges_sql(connection: Any, clock_ids: list[int]) -> None:
+    """Badge rows of the cases of these clocks: earliest running deadline, set-based."""
+    clocks = Clock._meta.db_table
+    badges = CaseSla._meta.db_table
+    placeholders = ",".join(["%s"] * len(clock_ids))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {badges} SET next_due_at = (SELECT MIN(c.due_at) FROM {clocks} c "
+            f"WHERE c.case_id = {badges}.case_id AND c.state = 'running') "
+            f"WHERE case_id IN (SELECT case_id FROM {clocks} WHERE id IN ({placeholders}))",
+            clock_ids,
+        )
+
+
+# --- configuration -------------------------------------------------------------------------
+
+
+def bump_calendar(*, calendar: Calendar, actor: Actor, recompute: bool = True) -> int:
+    """A calendar's slots or exceptions changed: new version (so every process recompiles
+    it), audit entry, and unfinished clocks recomputed. Returns the clocks recomputed."""
+    before = audit.snapshot(calendar, ["version"])
+    Calendar.objects.filter(pk=calendar.pk).update(version=calendar.version + 1)
+    calendar.version += 1
+    audit.record_update(
+        org_id=calendar.organization_id, actor=actor, instance=calendar, before=before
+    )
+    if not recompute:
+        return 0
+    return recompute_calendar_clocks(calendar=calendar)

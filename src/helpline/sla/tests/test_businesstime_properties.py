@@ -1,0 +1,268 @@
+"""Business-time arithmetic against a brute-force reference that walks UTC minute by minute
+and asks the calendar *definition* (not the compiled calendar) whether each minute is open.
+
+Calendars are drawn at random: split days, slots crossing midnight, 24/7, holidays, one-off
+closures and extra openings, in zones with DST (including Lord Howe's 30-minute shift and
+Brazil's DST before 2019), with starts near the clock changes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from helpline.sla.businesstime import BusinessCalendar, NoOpenTime, Slot
+
+ZONES = [
+    "Europe/Rome",
+    "America/Sao_Paulo",
+    "America/New_York",
+    "Europe/Prague",
+    "Australia/Lord_Howe",
+    "UTC",
+]
+#: Starts close to DST changes of the zones above (and some ordinary dates).
+ANCHORS = [
+    datetime(2018, 11, 3, tzinfo=UTC),  # Brazil springs forward (Nov 4, 2018)
+    datetime(2019, 2, 15, tzinfo=UTC),  # Brazil's last fall back (Feb 17, 2019)
+    datetime(2024, 3, 8, tzinfo=UTC),  # US spring forward (Mar 10)
+    datetime(2024, 3, 29, tzinfo=UTC),  # EU spring forward (Mar 31)
+    datetime(2024, 10, 25, tzinfo=UTC),  # EU fall back (Oct 27)
+    datetime(2024, 4, 5, tzinfo=UTC),  # Lord Howe fall back (Apr 7, 30 minutes)
+    datetime(2025, 12, 29, tzinfo=UTC),  # across a year end
+    datetime(2026, 6, 10, tzinfo=UTC),
+]
+
+
+class Reference:
+    """The calendar as defined in the module docstring, evaluated one minute at a time."""
+
+    def __init__(self, tz: str, slots, holidays, closures, openings) -> None:
+        self.tz = ZoneInfo(tz)
+        self.slots = slots
+        self.holidays = set(holidays)
+        self.closures = closures
+        self.openings = openings
+
+    def open_at(self, wall: datetime) -> bool:
+        minute = wall.hour * 60 + wall.minute
+        wd = wall.weekday()
+        is_open = False
+        if wall.date() not in self.holidays:
+            for s in self.slots:
+                if s.end > s.start:
+                    hit = s.weekday == wd and s.start <= minute < s.end
+                else:
+                    hit = (s.weekday == wd and minute >= s.start) or (
+                        (s.weekday + 1) % 7 == wd and minute < s.end
+                    )
+                if hit:
+                    is_open = True
+                    break
+        if any(a <= wall < b for a, b in self.openings):
+            is_open = True
+        if any(a <= wall < b for a, b in self.closures):
+            is_open = False
+        return is_open
+
+    def wall(self, u: datetime) -> datetime:
+        return u.astimezone(self.tz).replace(tzinfo=None)
+
+    def add(self, start: datetime, minutes: int, limit: int = 200_000) -> datetime:
+        if minutes == 0:
+            return start
+        count = 0
+        u = start
+        for _ in range(limit):
+            if self.open_at(self.wall(u)):
+                count += 1
+                if count == minutes:
+                    return u + timedelta(minutes=1)
+            u += timedelta(minutes=1)
+        raise AssertionError("reference walked too far")
+
+    def between(self, a: datetime, b: datetime) -> int:
+        count = 0
+        u = a
+        while u < b:
+            count += self.open_at(self.wall(u))
+            u += timedelta(minutes=1)
+        return count
+
+
+@st.composite
+def slot_lists(draw: st.DrawFn) -> list[Slot]:
+    kind = draw(st.sampled_from(["split", "night", "always", "random"]))
+    if kind == "split":
+        days = draw(st.sets(st.integers(0, 6), min_size=1))
+        return [Slot(d, 8 * 60, 12 * 60) for d in days] + [Slot(d, 14 * 60, 17 * 60) for d in days]
+    if kind == "night":  # crosses midnight, around the 01:00-03:00 DST hours
+        days = draw(st.sets(st.integers(0, 6), min_size=1))
+        start = draw(st.integers(20 * 60, 23 * 60 + 30))
+        end = draw(st.integers(30, 6 * 60))
+        return [Slot(d, start, end) for d in days]
+    if kind == "always":
+        return [Slot(d, 0, 1440) for d in range(7)]
+    n = draw(st.integers(1, 6))
+    out = []
+    for _ in range(n):
+        start = draw(st.integers(0, 1439))
+        end = draw(st.integers(0, 1440))
+        assume(end != start)
+        out.append(Slot(draw(st.integers(0, 6)), start, end))
+    return out
+
+
+@st.composite
+def calendars(draw: st.DrawFn) -> tuple[BusinessCalendar, Reference, datetime]:
+    tz = draw(st.sampled_from(ZONES))
+    anchor = draw(st.sampled_from(ANCHORS))
+    start = anchor + timedelta(minutes=draw(st.integers(0, 5 * 1440)))
+    slots = draw(slot_lists())
+    day0 = start.date()
+    holidays = draw(
+        st.lists(st.integers(-1, 20).map(lambda k: day0 + timedelta(days=k)), max_size=4)
+    )
+
+    def ranges() -> st.SearchStrategy[tuple[datetime, datetime]]:
+        base = datetime.combine(day0, datetime.min.time())
+        return st.tuples(st.integers(-1440, 20 * 1440), st.integers(30, 3 * 1440)).map(
+            lambda t: (base + timedelta(minutes=t[0]), base + timedelta(minutes=t[0] + t[1]))
+        )
+
+    closures = draw(st.lists(ranges(), max_size=2))
+    openings = draw(st.lists(ranges(), max_size=2))
+    by_year: dict[int, list[date]] = {}
+    for h in holidays:
+        by_year.setdefault(h.year, []).append(h)
+    cal = BusinessCalendar(
+        tz=tz,
+        slots=slots,
+        holidays=lambda y: by_year.get(y, []),
+        closures=closures,
+        openings=openings,
+    )
+    ref = Reference(tz, slots, holidays, closures, openings)
+    return cal, ref, start
+
+
+FAST = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FAST
+@given(data=calendars(), minutes=st.integers(0, 2400))
+def test_add_matches_minute_by_minute_reference(data, minutes):
+    cal, ref, start = data
+    # Keep the reference walk short: the target must be reached within ~40 days.
+    horizon = start + timedelta(days=40)
+    available = ref.between(start, horizon) if minutes else 0
+    assume(minutes <= available)
+    assert cal.add(start, minutes * 60) == ref.add(start, minutes)
+
+
+@FAST
+@given(data=calendars(), span=st.integers(0, 12 * 1440))
+def test_between_matches_minute_by_minute_reference(data, span):
+    cal, ref, start = data
+    end = start + timedelta(minutes=span)
+    assert cal.between(start, end) == ref.between(start, end) * 60
+
+
+@FAST
+@given(data=calendars(), minutes=st.integers(1, 3000), split=st.integers(0, 3000))
+def test_add_then_between_round_trips(data, minutes, split):
+    """Adding in two steps lands where adding at once does, and the open time in between
+    is exactly the target (what pausing and resuming a clock relies on)."""
+    cal, _ref, start = data
+    try:
+        due = cal.add(start, minutes * 60)
+    except NoOpenTime:
+        return
+    assert cal.between(start, due) == minutes * 60
+    first = min(split, minutes)
+    mid = cal.add(start, first * 60)
+    assert cal.add(mid, (minutes - first) * 60) == due
+
+
+@FAST
+@given(data=calendars(), n=st.integers(0, 8))
+def test_working_days_end_on_the_nth_working_date(data, n):
+    cal, ref, start = data
+    due = cal.add_working_days(start, n)
+    wall_due = ref.wall(due)
+    # The due instant closes an open stretch: open just before, on a date with open time.
+    assert ref.open_at(ref.wall(due - timedelta(minutes=1)))
+    start_date = ref.wall(start).date()
+
+    def working(d: date) -> bool:
+        base = datetime.combine(d, datetime.min.time())
+        return any(ref.open_at(base + timedelta(minutes=m)) for m in range(0, 1440))
+
+    due_date = (wall_due - timedelta(minutes=1)).date()
+    between = [
+        start_date + timedelta(days=k)
+        for k in range(1, (due_date - start_date).days + 1)
+        if working(start_date + timedelta(days=k))
+    ]
+    if n == 0 and due_date == start_date:
+        return
+    assert len(between) == max(n, 1)
+    assert working(due_date)
+
+
+def test_a_calendar_with_no_open_time_is_a_clear_error() -> None:
+    cal = BusinessCalendar(tz="Europe/Rome", slots=[])
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(NoOpenTime):
+        cal.add(start, 60)
+    with pytest.raises(NoOpenTime):
+        cal.add_working_days(start, 1)
+    assert cal.between(start, start + timedelta(days=30)) == 0
+
+
+def test_only_past_extra_openings_is_a_clear_error() -> None:
+    opening = (datetime(2026, 1, 5, 9), datetime(2026, 1, 5, 10))
+    cal = BusinessCalendar(tz="Europe/Rome", slots=[], openings=[opening])
+    assert cal.add(datetime(2026, 1, 1, tzinfo=UTC), 1800) == datetime(
+        2026, 1, 5, 8, 30, tzinfo=UTC
+    )
+    with pytest.raises(NoOpenTime):
+        cal.add(datetime(2026, 1, 1, tzinfo=UTC), 7200)
+
+
+def test_a_calendar_closed_for_ever_by_holidays_is_a_clear_error() -> None:
+    """Holidays on every date (a pathological source) end in NoOpenTime, not a hang."""
+
+    def every_day(year: int) -> list[date]:
+        d = date(year, 1, 1)
+        return [d + timedelta(days=k) for k in range((date(year + 1, 1, 1) - d).days)]
+
+    cal = BusinessCalendar(tz="UTC", slots=[Slot(d, 0, 1440) for d in range(7)], holidays=every_day)
+    with pytest.raises(NoOpenTime):
+        cal.add(datetime(2026, 1, 1, tzinfo=UTC), 60)
+
+
+def test_night_slot_on_fall_back_night_lasts_an_hour_longer() -> None:
+    cal = BusinessCalendar(tz="Europe/Rome", slots=[Slot(5, 22 * 60, 6 * 60)])
+    sat = datetime(2024, 10, 26, 20, tzinfo=UTC)  # 22:00 in Rome, DST ends at 03:00
+    assert cal.between(sat, sat + timedelta(hours=12)) == 9 * 3600
+
+
+def test_sixty_working_days_skip_italian_holidays() -> None:
+    import holidays as hol
+
+    slots = [Slot(d, 8 * 60, 12 * 60) for d in range(5)] + [
+        Slot(d, 14 * 60, 17 * 60) for d in range(5)
+    ]
+    cal = BusinessCalendar(
+        tz="Europe/Rome",
+        slots=slots,
+        holidays=lambda y: list(hol.country_holidays("IT", years=y)),
+    )
+    # Mon 1 Dec 2025, 60 working days: Dec 8, 25, 26 and Jan 1, 6 are holidays.
+    due = cal.add_working_days(datetime(2025, 12, 1, 9, tzinfo=UTC), 60)
+    assert due == datetime(2026, 3, 2, 16, tzinfo=UTC)  # 17:00 in Rome
