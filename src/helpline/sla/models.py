@@ -222,7 +222,9 @@ class PolicyTarget(models.Model):
         default=True,
         help_text=_("Count only open hours of the calendar (minutes and hours targets)."),
     )
-    warning_percent = models.PositiveSmallIntegerField(_("warn at % of the target"), default=80)
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warning threshold (percent of the target)"), default=80
+    )
 
     class Meta:
         verbose_name = _("SLA target")
@@ -323,7 +325,9 @@ class Clock(models.Model):
     amount = models.PositiveIntegerField(_("amount"))
     unit = models.CharField(_("unit"), max_length=16, choices=TargetUnit.choices)
     business_time = models.BooleanField(_("business time"), default=True)
-    warning_percent = models.PositiveSmallIntegerField(_("warn at % of the target"), default=80)
+    warning_percent = models.PositiveSmallIntegerField(
+        _("warning threshold (percent of the target)"), default=80
+    )
     state = models.CharField(
         _("state"), max_length=10, choices=ClockState.choices, default=ClockState.RUNNING
     )
