@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpline.channels.ws import websocket_urlpatterns as channels_ws
 from helpline.routing.ws import websocket_urlpatterns as routing_ws
 
-websocket_urlpatterns: list[Any] = [*routing_ws]
+websocket_urlpatterns: list[Any] = [*routing_ws, *channels_ws]

@@ -87,6 +87,8 @@ class IntakeItem:
     acknowledge: bool = True
     #: The customer's Message-ID, so the acknowledgement threads under their mail.
     message_id: str = ""
+    #: The address our answers come from (the mailbox written to); default: the tenant's.
+    reply_from: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -220,7 +222,6 @@ def _known_reply(org: Organization, ids: Sequence[str]) -> Case | None:
     return None
 
 
-@transaction.atomic
 def take_in(
     *,
     org: Organization,
@@ -229,7 +230,24 @@ def take_in(
     actor: Actor | None = None,
     now: datetime | None = None,
 ) -> IntakeResult:
-    """Turn one received item into a case or a message on a case (one transaction)."""
+    """Turn one received item into a case or a message on a case (one transaction).
+
+    Joins the caller's transaction without a savepoint of its own (a round trip each on
+    the hot path): a caller that wants to survive a failure here wraps it in its own
+    ``atomic()``, as ``process_inbound`` does.
+    """
+    with transaction.atomic(savepoint=False):
+        return _take_in(org=org, item=item, inbound=inbound, actor=actor, now=now)
+
+
+def _take_in(
+    *,
+    org: Organization,
+    item: IntakeItem,
+    inbound: Inbound | None,
+    actor: Actor | None,
+    now: datetime | None,
+) -> IntakeResult:
     from helpline.notify import services as notify
 
     now = now or timezone.now()
@@ -287,7 +305,14 @@ def take_in(
         state = InboundState.CASE_OPENED
         case = _open(org=org, actor=acting, item=item, body=body, customer=customer, now=now)
     if state == InboundState.CASE_OPENED and item.acknowledge:
-        notify.queue_acknowledgement(case=case, in_reply_to=item.message_id, now=now)
+        notify.queue_acknowledgement(
+            case=case,
+            in_reply_to=item.message_id,
+            now=now,
+            from_address=item.reply_from,
+            to_address=(customer.email if customer else "") or item.contact.email,
+            new_thread=True,
+        )
     if inbound is not None:
         Inbound.objects.filter(pk=inbound.pk).update(
             state=state,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -249,3 +250,92 @@ class PecReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.refers_to_message_id}"
+
+
+class ChatSettings(models.Model):
+    """A tenant's chat: the queue conversations wait in, and when the chat is staffed.
+
+    ``hours`` maps ISO weekdays ("1" = Monday ... "7") to ``[["09:00", "18:00"], ...]`` in
+    the tenant's time zone; empty means always open. Public holidays of the tenant's
+    country close it (the ``holidays`` package). Out of hours the portal offers the web
+    form instead. (The SLA calendars of issue 4 can replace these hours once they exist.)
+    """
+
+    organization = models.OneToOneField(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    queue = models.ForeignKey(
+        "routing.Queue",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("chat queue"),
+    )
+    hours = models.JSONField(_("opening hours"), default=dict, blank=True)
+    closed_on_holidays = models.BooleanField(_("closed on public holidays"), default=True)
+    is_enabled = models.BooleanField(_("chat enabled"), default=True)
+
+    class Meta:
+        verbose_name = _("chat settings")
+        verbose_name_plural = _("chat settings")
+
+    def __str__(self) -> str:
+        return str(self.organization_id)
+
+
+class ChatState(models.TextChoices):
+    WAITING = "waiting", _("Waiting for an operator")
+    ACTIVE = "active", _("In conversation")
+    ENDED = "ended", _("Ended")
+
+
+class ChatSession(models.Model):
+    """A chat conversation from the portal; its lines are messages on ``case``.
+
+    ``token`` is the visitor's secret for the conversation (in the page URL); operators
+    reach the session through the desk, scoped by organisation.
+    """
+
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="+", verbose_name=_("case")
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    visitor_name = models.CharField(_("visitor"), max_length=200)
+    state = models.CharField(
+        _("state"), max_length=8, choices=ChatState.choices, default=ChatState.WAITING
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("operator"),
+    )
+    started_at = models.DateTimeField(_("started at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chat")
+        verbose_name_plural = _("chats")
+        indexes = [
+            models.Index(
+                fields=["organization", "state", "started_at"],
+                condition=Q(state__in=["waiting", "active"]),
+                name="chat_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.visitor_name} ({self.state})"

@@ -13,4 +13,6 @@ urlpatterns = [
     path(_org + "outbound/<int:outbound_id>/retry/", views.outbound_retry, name="outbound_retry"),
     path(_org + "counter/", views.counter, name="counter"),
     path(_org + "assets/qr/", views.asset_qr_sheet, name="asset_qr"),
+    path(_org + "chats/", views.chat_list, name="chat_list"),
+    path(_org + "chats/<int:session_id>/", views.chat_detail, name="chat_detail"),
 ]

@@ -166,3 +166,93 @@ def asset_qr_sheet(request: DeskRequest, membership: Membership) -> HttpResponse
     return render(
         request, "channels/asset_qr.html", {**_base_context(request, membership), "labels": labels}
     )
+
+
+# --- chat (operator side) ----------------------------------------------------------------
+
+
+def _chat(membership: Membership, session_id: int) -> Any:
+    from helpline.channels.models import ChatSession
+
+    session = (
+        ChatSession.objects.filter(organization=membership.organization, pk=session_id)
+        .select_related("case", "operator")
+        .first()
+    )
+    if session is None:
+        raise NotFound(_("No such chat."))
+    return session
+
+
+@org_view
+@require_GET
+def chat_list(request: DeskRequest, membership: Membership) -> HttpResponse:
+    """Waiting and active chats of the tenant, oldest waiting first."""
+    from helpline.channels.models import ChatSession, ChatState
+
+    sessions = list(
+        ChatSession.objects.filter(
+            organization=membership.organization,
+            state__in=[ChatState.WAITING, ChatState.ACTIVE],
+        )
+        .select_related("case", "operator")
+        .order_by("state", "started_at")[:200]
+    )
+    return render(
+        request,
+        "channels/chat_list.html",
+        {
+            **_base_context(request, membership),
+            "waiting": [s for s in sessions if s.state == ChatState.WAITING],
+            "active": [s for s in sessions if s.state == ChatState.ACTIVE],
+        },
+    )
+
+
+@org_view
+@require_http_methods(["GET", "POST"])
+def chat_detail(request: DeskRequest, membership: Membership, session_id: int) -> HttpResponse:
+    """One conversation; POST ``action`` = pick | say | end."""
+    from helpline.channels.chat import service as chat
+    from helpline.lib.errors import IllegalTransition
+    from helpline.portal.selectors import public_messages
+
+    session = _chat(membership, session_id)
+    error, status = "", 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "pick":
+                chat.pick_chat(session=session, actor=_actor(request))
+            elif action == "end":
+                chat.end_chat(session=session, actor=_actor(request))
+            else:
+                chat.operator_says(
+                    session=session, actor=_actor(request), text=request.POST.get("text", "")
+                )
+        except (FieldValidationError, IllegalTransition) as exc:
+            error, status = exc.message, 409 if isinstance(exc, IllegalTransition) else 422
+        else:
+            if request.headers.get("X-Requested-With") == "fetch":
+                return HttpResponse(status=204)
+            return redirect(
+                "helpline_channels:chat_detail",
+                org_slug=membership.organization.slug,
+                session_id=session.pk,
+            )
+        if request.headers.get("X-Requested-With") == "fetch":
+            return HttpResponse(error, status=status)
+        session = _chat(membership, session_id)
+    return render(
+        request,
+        "channels/chat_detail.html",
+        {
+            **_base_context(request, membership),
+            "session": session,
+            "case": session.case,
+            "lines": list(public_messages(case=session.case)),
+            "error": error,
+            "ws_path": f"/ws/desk/{membership.organization.slug}/chats/{session.pk}/",
+        },
+        status=status,
+    )

@@ -186,14 +186,17 @@ def _queue(
     message: Message | None = None,
     in_reply_to: str = "",
     now: datetime | None = None,
+    from_address: str = "",
+    to_address: str = "",
+    new_thread: bool = False,
 ) -> OutboundEmail | None:
-    to = _recipient(case)
+    to = to_address or _recipient(case)
     if not to:
         return None
     now = now or timezone.now()
-    sender = _from_address(case)
+    sender = from_address or _from_address(case)
     subject, text = render_mail(case=case, kind=kind, body=body)
-    refs = _thread_ids(case)
+    refs = [] if new_thread else _thread_ids(case)
     in_reply_to = in_reply_to or (refs[-1] if refs else "")
     if in_reply_to and in_reply_to not in refs:
         refs.append(in_reply_to)
@@ -216,10 +219,26 @@ def _queue(
 
 
 def queue_acknowledgement(
-    *, case: Case, in_reply_to: str = "", now: datetime | None = None
+    *,
+    case: Case,
+    in_reply_to: str = "",
+    now: datetime | None = None,
+    from_address: str = "",
+    to_address: str = "",
+    new_thread: bool = False,
 ) -> OutboundEmail | None:
-    """Queue the acknowledgement of a new case (nothing when there is no address)."""
-    return _queue(case=case, kind=TemplateKind.ACKNOWLEDGEMENT, in_reply_to=in_reply_to, now=now)
+    """Queue the acknowledgement of a new case (nothing when there is no address). The
+    intake passes what it already knows (addresses; a new case has no earlier thread) to
+    spare the look-ups."""
+    return _queue(
+        case=case,
+        kind=TemplateKind.ACKNOWLEDGEMENT,
+        in_reply_to=in_reply_to,
+        now=now,
+        from_address=from_address,
+        to_address=to_address,
+        new_thread=new_thread,
+    )
 
 
 #: Channels whose operators' replies are mailed (a chat reply goes to the chat).

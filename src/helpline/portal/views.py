@@ -162,3 +162,84 @@ def case_status(request: HttpRequest, org: Organization, token: str) -> HttpResp
         ),
         status=status,
     )
+
+
+# --- chat --------------------------------------------------------------------------------
+
+
+@portal_view
+@require_http_methods(["GET", "POST"])
+def chat_start(request: HttpRequest, org: Organization) -> HttpResponse:
+    """The chat widget's first step; out of hours it offers the web form instead."""
+    from helpline.channels.chat import service as chat
+    from helpline.lib.errors import IllegalTransition
+
+    chat_settings = chat.settings_for(org)
+    open_now = chat.is_open(org, chat_settings)
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST" and open_now:
+        try:
+            session = chat.start_chat(
+                org=org,
+                name=request.POST.get("name", ""),
+                email=request.POST.get("email", ""),
+                text=request.POST.get("text", ""),
+            )
+        except FieldValidationError as exc:
+            errors, status = exc.errors, 422
+        except IllegalTransition:
+            open_now = False
+        else:
+            return redirect("portal:chat_room", org_slug=org.slug, token=session.token)
+    return render(
+        request,
+        "portal/chat_start.html",
+        _context(org, open_now=open_now, errors=errors, posted=request.POST),
+        status=status,
+    )
+
+
+def _chat_session(org: Organization, token: str) -> Any:
+    from helpline.channels.models import ChatSession
+
+    session = (
+        ChatSession.objects.filter(organization=org, token=token).select_related("case").first()
+    )
+    if session is None:
+        raise NotFound("")
+    return session
+
+
+@portal_view
+@require_http_methods(["GET", "POST"])
+def chat_room(request: HttpRequest, org: Organization, token: str) -> HttpResponse:
+    """The conversation; a POST is the visitor's line (also the no-websocket fallback)."""
+    from helpline.channels.chat import service as chat
+    from helpline.lib.errors import IllegalTransition
+
+    session = _chat_session(org, token)
+    error = ""
+    if request.method == "POST":
+        try:
+            chat.visitor_says(session=session, text=request.POST.get("text", ""))
+        except (FieldValidationError, IllegalTransition) as exc:
+            error = exc.message
+        else:
+            if request.headers.get("X-Requested-With") == "fetch":
+                return HttpResponse(status=204)
+            return redirect("portal:chat_room", org_slug=org.slug, token=token)
+        if request.headers.get("X-Requested-With") == "fetch":
+            return HttpResponse(error, status=422)
+    return render(
+        request,
+        "portal/chat_room.html",
+        _context(
+            org,
+            session=session,
+            case=session.case,
+            lines=list(selectors.public_messages(case=session.case)),
+            error=error,
+            ws_path=f"/ws/chat/{token}/",
+        ),
+    )

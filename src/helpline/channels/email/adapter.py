@@ -155,6 +155,7 @@ def email_item(
         closed_case_policy=mailbox.closed_case_policy,
         acknowledge=not delegation,
         message_id=parsed.message_id,
+        reply_from=mailbox.address,
     )
 
 
