@@ -33,8 +33,6 @@ from helpline.customers.models import (
     Customer,
     CustomerIdentifier,
     SearchPosting,
-    SearchTerm,
-    SearchTermVariant,
     ServiceAccount,
 )
 from helpline.customers.search_index import deletion_variants, language_of
@@ -48,6 +46,10 @@ CANDIDATES = 300
 KEYS_PER_WORD = 5
 #: rapidfuzz ratio (0-100) a vocabulary word needs to count as a look-alike.
 LOOKALIKE_RATIO = 72
+#: Whole-name key combinations looked up per query, and customers taken per combination
+#: (the likeliest combination gets ``CANDIDATES // 2``).
+MAX_COMBINATIONS = 24
+PER_COMBINATION = 30
 
 
 @dataclass
@@ -123,7 +125,8 @@ def _exact_customers(org: Organization, text: str) -> list[tuple[Customer, str]]
         for c in qs:  # type: ignore[attr-defined]
             found.setdefault(c.pk, (c, reason))
 
-    base = Customer.objects.filter(organization=org, erased_at__isnull=True)
+    # No ORDER BY (the model orders by name): candidates come straight off the index.
+    base = Customer.objects.filter(organization=org, erased_at__isnull=True).order_by()
     token = text.strip()
     if "@" in token:
         add(
@@ -179,26 +182,26 @@ def _exact_customers(org: Organization, text: str) -> list[tuple[Customer, str]]
     return list(found.values())
 
 
-def lookalike_keys(org: Organization, word: str, lang: str) -> list[str]:
-    """The phonetic keys a query word may stand for: its own and its look-alikes'."""
+def lookalike_keys(org: Organization, word: str, lang: str) -> list[tuple[str, float]]:
+    """The phonetic keys a query word may stand for, best first, with a score (0-100): its
+    own key (100) and its look-alikes' (their rapidfuzz ratio)."""
     own = phonetic_key(word, lang)
-    keys = [own] if own else []
+    keys: dict[str, float] = {own: 100.0} if own else {}
     if len(word) < 3 or word.isdigit():
-        return keys
-    scored: list[tuple[float, str]] = []
+        return list(keys.items())
     neighbours = set(_trigram_neighbours(org.pk, word)) | set(_variant_neighbours(org.pk, word))
+    scored: list[tuple[float, str]] = []
     for term, key in neighbours:
         # Spelling close, or sound close (two edits that are one phonetic change and a typo).
         ratio = max(fuzz.ratio(word, term), fuzz.ratio(own, key) - 8 if own else 0)
         if ratio >= LOOKALIKE_RATIO and key not in keys:
             scored.append((ratio, key))
     scored.sort(reverse=True)
-    for _ratio, key in scored:
-        if key not in keys:
-            keys.append(key)
+    for ratio, key in scored:
         if len(keys) >= KEYS_PER_WORD:
             break
-    return keys
+        keys.setdefault(key, ratio)
+    return list(keys.items())
 
 
 def _trigram_neighbours(org_id: int, word: str) -> list[tuple[str, str]]:
@@ -225,15 +228,50 @@ def _trigram_neighbours(org_id: int, word: str) -> list[tuple[str, str]]:
 
 
 def _variant_neighbours(org_id: int, word: str) -> list[tuple[str, str]]:
-    """Vocabulary words one edit away from ``word``: they share a deletion variant."""
-    variants = SearchTermVariant.objects.filter(
-        organization_id=org_id, variant__in=deletion_variants(word[:60])
-    ).values("term")
-    return list(
-        SearchTerm.objects.filter(organization_id=org_id, term__in=variants).values_list(
-            "term", "key"
-        )[:60]
-    )
+    """Vocabulary words one edit away from ``word``: they share a deletion variant (one
+    statement over the ``(organization, variant)`` and ``(organization, term)`` indexes)."""
+    variants = sorted(deletion_variants(word[:60]))
+    marks = ", ".join(["%s"] * len(variants))
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT DISTINCT t.term, t.key FROM customers_searchtermvariant v "
+            "JOIN customers_searchterm t "
+            "ON t.organization_id = v.organization_id AND t.term = v.term "
+            f"WHERE v.organization_id = %s AND v.variant IN ({marks}) LIMIT 60",
+            [org_id, *variants],
+        )
+        return [(row[0], row[1]) for row in cur.fetchall()]
+
+
+def _combinations(per_word: list[list[tuple[str, float]]]) -> list[str]:
+    """Whole-name keys from one key per word, likeliest first (sum of the word scores)."""
+    scored: dict[str, float] = {}
+    for combo in itertools.islice(itertools.product(*per_word), 512):
+        key = " ".join(sorted(k for k, _s in combo))
+        score = sum(s for _k, s in combo)
+        if score > scored.get(key, -1):
+            scored[key] = score
+    return sorted(scored, key=lambda k: -scored[k])[:MAX_COMBINATIONS]
+
+
+def _by_whole_key(
+    org: Organization, table: str, column: str, id_column: str, combos: list[str]
+) -> list[int]:
+    """Ids whose whole-name (or street) key is one of ``combos``: one statement, one index
+    lookup per combination, each with its own LIMIT so that a look-alike shared by
+    thousands (a common name) cannot crowd out the likelier combinations."""
+    parts: list[str] = []
+    params: list[int | str] = []
+    for i, combo in enumerate(combos):
+        limit = CANDIDATES // 2 if i == 0 else PER_COMBINATION
+        parts.append(
+            f"SELECT {id_column} FROM (SELECT {id_column} FROM {table} "
+            f"WHERE organization_id = %s AND {column} = %s LIMIT {limit}) AS c{i}"
+        )
+        params += [org.pk, combo]
+    with connection.cursor() as cur:
+        cur.execute(" UNION ALL ".join(parts), params)
+        return [row[0] for row in cur.fetchall()]
 
 
 def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hit]:
@@ -246,41 +284,50 @@ def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hi
     per_word = [keys for keys in per_word if keys]
     if not per_word:
         return []
-    combos = {
-        " ".join(sorted(combo)) for combo in itertools.islice(itertools.product(*per_word), 256)
-    }
-    base = Customer.objects.filter(organization=org, erased_at__isnull=True)
-    # The likeliest combination first (each word's best key), so customers with exactly
-    # that name are not crowded out of the candidates by look-alikes of common names.
-    best = " ".join(sorted(keys[0] for keys in per_word))
-    by_name = list(base.filter(name_key=best).values_list("pk", flat=True)[:CANDIDATES])
-    if len(by_name) < CANDIDATES and len(combos) > 1:
-        by_name += list(
-            base.filter(name_key__in=combos - {best}).values_list("pk", flat=True)[
-                : CANDIDATES - len(by_name)
-            ]
-        )
-    by_street = list(
-        Address.objects.filter(organization=org, street_key__in=combos).values_list(
-            "customer_id", flat=True
-        )[:CANDIDATES]
-    )
+    combos = _combinations(per_word)
+    by_name = _by_whole_key(org, Customer._meta.db_table, "name_key", "id", combos)
+    by_street = _by_whole_key(org, Address._meta.db_table, "street_key", "customer_id", combos)
     ids = set(by_name) | set(by_street)
+    key_lists = [[k for k, _s in keys] for keys in per_word]
     if len(ids) < limit:
-        ids |= _posting_candidates(org, per_word)
-    if len(ids) < limit and len(per_word) >= 3:
+        ids |= _posting_candidates(org, key_lists)
+    if len(ids) < limit and len(key_lists) >= 3:
         # One word may be beyond repair (two typos): the others still pin the customer down.
-        for skip in range(len(per_word)):
-            ids |= _posting_candidates(org, per_word[:skip] + per_word[skip + 1 :])
+        for skip in range(len(key_lists)):
+            ids |= _posting_candidates(org, key_lists[:skip] + key_lists[skip + 1 :])
             if len(ids) >= limit:
                 break
     if not ids:
         return []
-    candidates = list(base.filter(pk__in=ids).only("pk", "name", "kind", "organization_id"))
-    streets: dict[int, list[Address]] = {}
-    for address in Address.objects.filter(organization=org, customer_id__in=by_street):
-        streets.setdefault(address.customer_id, []).append(address)
-    return _rank(candidates, streets, text, per_word, lang)[:limit]
+    # Rank plain rows; build model instances for the few shown only.
+    names = list(
+        Customer.objects.filter(organization=org, erased_at__isnull=True, pk__in=ids)
+        .order_by()
+        .values_list("pk", "name")
+    )
+    streets: dict[int, list[str]] = {}
+    for customer_id, street, house, postcode, municipality in (
+        Address.objects.filter(organization=org, customer_id__in=set(by_street))
+        .order_by()
+        .values_list("customer_id", "street", "house_number", "postcode", "municipality")
+    ):
+        text_ = ", ".join(p for p in (f"{street} {house}".strip(), postcode, municipality) if p)
+        streets.setdefault(customer_id, []).append(text_)
+    top = _rank(names, streets, text, key_lists, lang)[:limit]
+    customers = Customer.objects.in_bulk([pk for pk, *_rest in top])
+    keys = {k for ks in key_lists for k in ks}
+    return [
+        Hit(
+            customer=customers[pk],
+            score=score,
+            reason=reason,
+            highlighted=highlight(customers[pk].name, keys, lang),
+            street=street,
+            street_highlighted=highlight(street, keys, lang) if street else _plain(""),
+        )
+        for pk, score, reason, street in top
+        if pk in customers
+    ]
 
 
 def _posting_candidates(org: Organization, per_word: list[list[str]]) -> set[int]:
@@ -296,44 +343,35 @@ def _posting_candidates(org: Organization, per_word: list[list[str]]) -> set[int
 
 
 def _rank(
-    candidates: list[Customer],
-    streets: dict[int, list[Address]],
+    names: list[tuple[int, str]],
+    streets: dict[int, list[str]],
     text: str,
     per_word: list[list[str]],
     lang: str,
-) -> list[Hit]:
+) -> list[tuple[int, float, str, str]]:
+    """``(customer id, score shown, reason, street)``, best first."""
     query = " ".join(significant_words(text))
-    keys = {k for ks in per_word for k in ks}
-    hits = []
-    for c in candidates:
-        name_score = fuzz.token_set_ratio(query, " ".join(significant_words(c.name)))
+    ranked: list[tuple[float, str, int, float, str, str]] = []
+    for pk, name in names:
+        name_words = significant_words(name)
+        name_score = fuzz.token_set_ratio(query, " ".join(name_words))
         best_street, street_score = "", 0.0
-        for address in streets.get(c.pk, ()):
-            score = fuzz.token_set_ratio(query, " ".join(significant_words(address.street)))
+        for street in streets.get(pk, ()):
+            score = fuzz.token_set_ratio(query, " ".join(significant_words(street)))
             if score > street_score:
-                best_street, street_score = str(address), score
+                best_street, street_score = street, score
         # A customer whose whole name matches outranks one matching only by street; the
         # phonetic agreement of every word breaks ties between equal edit distances.
-        name_words = {phonetic_key(w, lang) for w in significant_words(c.name)}
-        phonetic_bonus = 5.0 * sum(1 for ks in per_word if name_words & set(ks)) / len(per_word)
+        name_keys = {phonetic_key(w, lang) for w in name_words}
+        phonetic_bonus = 5.0 * sum(1 for ks in per_word if name_keys & set(ks)) / len(per_word)
         if street_score > name_score:
             score, reason = street_score, "street"
         else:
             score, reason = name_score + phonetic_bonus, "name"
-        hits.append(
-            Hit(
-                customer=c,
-                score=round(min(score, 100.0), 1),
-                reason=reason,
-                highlighted=highlight(c.name, keys, lang),
-                street=best_street,
-                street_highlighted=highlight(best_street, keys, lang)
-                if best_street
-                else _plain(""),
-            )
-        )
-    hits.sort(key=lambda h: (-h.score, h.customer.name, h.customer.pk))
-    return hits
+        # Sorted on the uncapped score: an exact name with its phonetic bonus stays ahead.
+        ranked.append((-score, name, pk, round(min(score, 100.0), 1), reason, best_street))
+    ranked.sort(key=lambda r: r[:3])
+    return [(pk, shown, reason, street) for _s, _n, pk, shown, reason, street in ranked]
 
 
 def highlight(text: str, keys: set[str], lang: str) -> SafeString:

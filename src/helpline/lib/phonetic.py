@@ -21,6 +21,7 @@ Unstressed final vowels in Portuguese sound alike (*Tiradentes*/*Tiradentis*, *S
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -79,9 +80,15 @@ def words(text: str) -> list[str]:
 
 def significant_words(text: str) -> list[str]:
     """``words`` without stopwords and single letters (unless nothing else is left)."""
+    return list(_significant(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _significant(text: str) -> tuple[str, ...]:
+    # Cached: ranking folds the same common names and streets over and over.
     all_words = words(text)
     kept = [w for w in all_words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
-    return kept or all_words
+    return tuple(kept or all_words)
 
 
 # Rules per language: (pattern, replacement), applied in order to the folded word. Upper-case
@@ -168,6 +175,7 @@ _RULES: dict[str, list[tuple[re.Pattern[str], str]]] = {
 _VOWELS = str.maketrans({"e": "I", "i": "I", "y": "I", "o": "U", "u": "U", "a": "A"})
 
 
+@functools.lru_cache(maxsize=65536)
 def phonetic_key(word: str, lang: str = "") -> str:
     """The phonetic key of one word for ``lang`` (``pt``, ``it``, ``cs``; others: ``pt``).
 
