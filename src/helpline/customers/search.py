@@ -32,7 +32,6 @@ from helpline.customers.models import (
     ContactPoint,
     Customer,
     CustomerIdentifier,
-    SearchPosting,
     ServiceAccount,
 )
 from helpline.customers.search_index import deletion_variants, language_of
@@ -41,15 +40,17 @@ from helpline.lib.phonetic import fold, phonetic_key, significant_words, words
 from helpline.tenancy.models import Organization
 
 #: Customers ranked per query at most (the candidate set the indexes return).
-CANDIDATES = 300
+CANDIDATES = 200
 #: Look-alike vocabulary words kept per query word.
 KEYS_PER_WORD = 5
 #: rapidfuzz ratio (0-100) a vocabulary word needs to count as a look-alike.
 LOOKALIKE_RATIO = 72
 #: Whole-name key combinations looked up per query, and customers taken per combination
 #: (the likeliest combination gets ``CANDIDATES // 2``).
-MAX_COMBINATIONS = 24
-PER_COMBINATION = 30
+MAX_COMBINATIONS = 12
+PER_COMBINATION = 20
+#: Postings of the driving word read at most by the every-word fallback.
+POSTINGS_WALKED = 4000
 
 
 @dataclass
@@ -289,9 +290,11 @@ def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hi
     by_street = _by_whole_key(org, Address._meta.db_table, "street_key", "customer_id", combos)
     ids = set(by_name) | set(by_street)
     key_lists = [[k for k, _s in keys] for keys in per_word]
-    if len(ids) < limit:
+    # The whole-key lookups found nothing: a partial name ("Dvorak", two words of three)
+    # or a word beyond repair. Fall back to the customers having every word.
+    if not ids:
         ids |= _posting_candidates(org, key_lists)
-    if len(ids) < limit and len(key_lists) >= 3:
+    if not ids and len(key_lists) >= 3:
         # One word may be beyond repair (two typos): the others still pin the customer down.
         for skip in range(len(key_lists)):
             ids |= _posting_candidates(org, key_lists[:skip] + key_lists[skip + 1 :])
@@ -313,7 +316,7 @@ def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hi
     ):
         text_ = ", ".join(p for p in (f"{street} {house}".strip(), postcode, municipality) if p)
         streets.setdefault(customer_id, []).append(text_)
-    top = _rank(names, streets, text, key_lists, lang)[:limit]
+    top = _rank(names, streets, text, per_word, lang)[:limit]
     customers = Customer.objects.in_bulk([pk for pk, *_rest in top])
     keys = {k for ks in key_lists for k in ks}
     return [
@@ -331,30 +334,59 @@ def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hi
 
 
 def _posting_candidates(org: Organization, per_word: list[list[str]]) -> set[int]:
-    """Customers with a posting for every query word (any of its keys), via the
-    ``(organization, key, customer)`` index; at most ``CANDIDATES``."""
-    qs = None
-    for keys in per_word:
-        part = SearchPosting.objects.filter(organization=org, key__in=keys).values("customer_id")
-        qs = part if qs is None else qs.intersection(part)
-    if qs is None:
+    """Customers with a posting for every query word (any of its keys), at most
+    ``CANDIDATES``: the postings of the word with the longest key (likely the rarest) via
+    the ``(organization, key, customer)`` index, each probed for the other words through
+    the ``(customer)`` index, so the LIMIT stops the walk early."""
+    if not per_word:
         return set()
-    return {row["customer_id"] for row in qs[:CANDIDATES]}
+    ordered = sorted(per_word, key=lambda keys: -max(len(k) for k in keys))
+    params: list[int | str] = []
+    joins = []
+    for i, keys in enumerate(ordered[1:], start=1):
+        marks = ", ".join(["%s"] * len(keys))
+        joins.append(
+            f"JOIN customers_searchposting p{i} ON p{i}.customer_id = p0.customer_id "
+            f"AND p{i}.key IN ({marks})"
+        )
+        params += keys
+    marks = ", ".join(["%s"] * len(ordered[0]))
+    sql = (
+        "SELECT DISTINCT p0.customer_id FROM customers_searchposting p0 "
+        + " ".join(joins)
+        + f" WHERE p0.organization_id = %s AND p0.key IN ({marks}) LIMIT {CANDIDATES}"
+    )
+    # Bound the walk: when few customers have every word, read at most POSTINGS_WALKED
+    # postings of the driving word instead of all of them (a common surname has 100,000).
+    sql = sql.replace(
+        "FROM customers_searchposting p0 ",
+        "FROM (SELECT customer_id, organization_id, key FROM customers_searchposting "
+        f"WHERE organization_id = %s AND key IN ({marks}) LIMIT {POSTINGS_WALKED}) p0 ",
+        1,
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [org.pk, *ordered[0], *params, org.pk, *ordered[0]])
+        return {row[0] for row in cur.fetchall()}
 
 
 def _rank(
     names: list[tuple[int, str]],
     streets: dict[int, list[str]],
     text: str,
-    per_word: list[list[str]],
+    per_word: list[list[tuple[str, float]]],
     lang: str,
 ) -> list[tuple[int, float, str, str]]:
     """``(customer id, score shown, reason, street)``, best first."""
     query = " ".join(significant_words(text))
-    ranked: list[tuple[float, str, int, float, str, str]] = []
+    ranked: list[tuple[float, float, str, int, float, str, str]] = []
     for pk, name in names:
         name_words = significant_words(name)
-        name_score = fuzz.token_set_ratio(query, " ".join(name_words))
+        folded_name = " ".join(name_words)
+        # token_set forgives missing words, token_sort extra ones; plain ratio (word order)
+        # breaks the ties between namesakes with the same words in another order.
+        name_score = (
+            fuzz.token_set_ratio(query, folded_name) + fuzz.token_sort_ratio(query, folded_name)
+        ) / 2
         best_street, street_score = "", 0.0
         for street in streets.get(pk, ()):
             score = fuzz.token_set_ratio(query, " ".join(significant_words(street)))
@@ -363,15 +395,22 @@ def _rank(
         # A customer whose whole name matches outranks one matching only by street; the
         # phonetic agreement of every word breaks ties between equal edit distances.
         name_keys = {phonetic_key(w, lang) for w in name_words}
-        phonetic_bonus = 5.0 * sum(1 for ks in per_word if name_keys & set(ks)) / len(per_word)
+        # Weighted by how sure each word's key is: its own key counts fully, a look-alike's
+        # by its similarity ("Danna" is Dana before it is Anna).
+        phonetic_bonus = (
+            5.0
+            * sum(max((sc for k, sc in ks if k in name_keys), default=0) / 100 for ks in per_word)
+            / len(per_word)
+        )
         if street_score > name_score:
             score, reason = street_score, "street"
         else:
             score, reason = name_score + phonetic_bonus, "name"
         # Sorted on the uncapped score: an exact name with its phonetic bonus stays ahead.
-        ranked.append((-score, name, pk, round(min(score, 100.0), 1), reason, best_street))
-    ranked.sort(key=lambda r: r[:3])
-    return [(pk, shown, reason, street) for _s, _n, pk, shown, reason, street in ranked]
+        order = -fuzz.ratio(query, folded_name)
+        ranked.append((-score, order, name, pk, round(min(score, 100.0), 1), reason, best_street))
+    ranked.sort(key=lambda r: r[:4])
+    return [(pk, shown, reason, street) for _s, _o, _n, pk, shown, reason, street in ranked]
 
 
 def highlight(text: str, keys: set[str], lang: str) -> SafeString:
