@@ -41,7 +41,8 @@
     const input = form.querySelector("[name=text]");
     const body = new FormData(form);
     input.value = "";
-    const resp = await fetch(form.action || location.href, {
+    // getAttribute: the forms carry an input named "action", which shadows form.action.
+    const resp = await fetch(form.getAttribute("action") || location.href, {
       method: "POST", body, headers: { "X-Requested-With": "fetch" },
     });
     if (!resp.ok) { input.value = body.get("text"); alert(await resp.text()); }
