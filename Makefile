@@ -26,6 +26,7 @@ run: setup
 	$(PY) -m helpline collectstatic --no-input -v0
 	$(PY) -m helpline demo_logins --base-url http://$(HOST):$(PORT)
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	HELPLINE_EMAIL_BACKEND=$${HELPLINE_EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend} \
 	HELPLINE_LOOPS_IN_SERVER=1 $(VENV)/bin/uvicorn helpline.asgi:application --host $(HOST) --port $(PORT) --workers 1 --lifespan on
 
 ## make test: everything the suite needs (venv, Chromium for browser tests), then the suite

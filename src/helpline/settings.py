@@ -199,7 +199,12 @@ HELPLINE_SMTP_RECEIVE_PORT = int(os.environ.get("HELPLINE_SMTP_RECEIVE_PORT", 25
 HELPLINE_SMTP_MAX_MESSAGE_BYTES = int(
     os.environ.get("HELPLINE_SMTP_MAX_MESSAGE_BYTES", 3 * HELPLINE_MAX_ATTACHMENT_BYTES)
 )
-# Outgoing mail (Django's SMTP backend).
+# Outgoing mail (Django's SMTP backend). ``make run`` writes mail to files under
+# HELPLINE_DATA_DIR/sent-mail instead, so the embedded default needs no mail server.
+EMAIL_BACKEND = os.environ.get(
+    "HELPLINE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_FILE_PATH = DATA_DIR / "sent-mail"
 EMAIL_HOST = os.environ.get("HELPLINE_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("HELPLINE_EMAIL_PORT", 25))
 EMAIL_HOST_USER = os.environ.get("HELPLINE_EMAIL_USER", "")

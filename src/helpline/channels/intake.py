@@ -125,9 +125,8 @@ def store_raw(
     a poll and a relay, a worker killed after storing) comes back as the existing row.
     """
     key = dedupe_key_for(raw, message_id)
-    existing = Inbound.objects.filter(organization=org, dedupe_key=key).defer("raw").first()
-    if existing is not None:
-        return existing, False
+    # Insert first and let the unique constraint answer "seen before?": one round trip for
+    # the usual new message instead of a look-up and an insert.
     try:
         with transaction.atomic():
             row = Inbound.objects.create(
@@ -143,7 +142,7 @@ def store_raw(
                 subject=subject[:255],
                 received_at=now or timezone.now(),
             )
-    except IntegrityError:  # the same message stored concurrently by another worker
+    except IntegrityError:  # delivered before (or stored concurrently by another worker)
         return Inbound.objects.defer("raw").get(organization=org, dedupe_key=key), False
     return row, True
 
@@ -171,15 +170,15 @@ def find_or_create_customer(
     values: dict[str, str] = {"email": email, "phone": contact.phone.strip()}
     for _attempt in range(3):
         try:
-            with transaction.atomic():
-                return create_customer(
-                    org=org,
-                    actor=actor,
-                    name=name,
-                    language=contact.language,
-                    email=values["email"],
-                    phone=values["phone"],
-                )
+            # No savepoint needed: create_customer validates before it writes anything.
+            return create_customer(
+                org=org,
+                actor=actor,
+                name=name,
+                language=contact.language,
+                email=values["email"],
+                phone=values["phone"],
+            )
         except FieldValidationError as exc:
             dropped = [k for k in values if k in exc.errors and values[k]]
             if not dropped:
@@ -304,6 +303,8 @@ def _take_in(
     else:
         state = InboundState.CASE_OPENED
         case = _open(org=org, actor=acting, item=item, body=body, customer=customer, now=now)
+    if customer is not None and case.requester_id == customer.pk:
+        case.requester = customer  # spare the acknowledgement a look-up
     if state == InboundState.CASE_OPENED and item.acknowledge:
         notify.queue_acknowledgement(
             case=case,

@@ -8,6 +8,7 @@ MAILER-DAEMON, our own loop marker and addresses, and a per-sender rate limit.
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,6 +26,28 @@ _AUTO_SUBJECTS = re.compile(
     r"nepřítomnost|delivery status notification|undeliver(ed|able)|mail delivery failed)",
     re.I,
 )
+
+
+_ADDRESSES: tuple[float, frozenset[str]] = (0.0, frozenset())
+#: Seconds the set of our mailbox addresses is reused before it is read again.
+ADDRESSES_TTL = 60.0
+
+
+def our_addresses() -> frozenset[str]:
+    """Every mailbox address of the installation, lower-cased (read at most once a minute:
+    it is checked for every message and changes rarely)."""
+    global _ADDRESSES
+    read_at, addresses = _ADDRESSES
+    now = time.monotonic()
+    if now - read_at > ADDRESSES_TTL:
+        addresses = frozenset(a.lower() for a in Mailbox.objects.values_list("address", flat=True))
+        _ADDRESSES = (now, addresses)
+    return addresses
+
+
+def forget_addresses() -> None:
+    global _ADDRESSES
+    _ADDRESSES = (0.0, frozenset())
 
 
 def ignore_reason(parsed: ParsedEmail, *, mailbox: Mailbox, inbound: Inbound) -> str:
@@ -53,7 +76,7 @@ def ignore_reason(parsed: ParsedEmail, *, mailbox: Mailbox, inbound: Inbound) ->
         return "bounce: " + parsed.from_address.split("@")[0]
     if msg.get(LOOP_HEADER) is not None:
         return "loop: our own message came back"
-    if parsed.from_address and Mailbox.objects.filter(address__iexact=parsed.from_address).exists():
+    if parsed.from_address and parsed.from_address in our_addresses():
         return "loop: sent from one of our mailboxes"
     if len(msg.get_all("Received") or []) > settings.HELPLINE_MAIL_MAX_HOPS:
         return "loop: too many Received headers"
