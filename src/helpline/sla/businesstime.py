@@ -31,6 +31,7 @@ instead of searching forever; so does any target not reached within ``HORIZON_YE
 from __future__ import annotations
 
 import bisect
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -106,11 +107,12 @@ def local_seconds(wall: datetime) -> int:
 
 
 def utc_seconds(at: datetime) -> int:
-    return (at - _EPOCH_UTC) // timedelta(seconds=1)
+    """An aware datetime as whole UTC seconds (sub-second parts dropped)."""
+    return math.floor(at.timestamp())
 
 
 def from_utc_seconds(s: int) -> datetime:
-    return _EPOCH_UTC + timedelta(seconds=s)
+    return datetime.fromtimestamp(s, UTC)
 
 
 def _year_start_day(year: int) -> int:
@@ -204,6 +206,8 @@ class BusinessCalendar:
         self._days: list[tuple[Interval, ...]] = []
         self._trans: list[int] = []
         self._offs: list[int] = []
+        self._lo = self._hi = 0  # days d with _lo <= d < _hi need no compilation
+        self._range_end = 0
 
     # --- compilation ---------------------------------------------------------------------
 
@@ -248,11 +252,14 @@ class BusinessCalendar:
         self._y0, self._y1, self._base = y0, y1, base
         self._days, self._cum, self._wcum = days, cum, wcum
         self._trans, self._offs = trans, offs
+        self._lo, self._hi = base + 1, base + len(days) - 1
+        # The compiled days end at local midnight of y1 + 1; stay a day clear of it.
+        self._range_end = (base + len(days) - 1) * DAY - 14 * 3600
 
     def _ensure_day(self, d: int) -> None:
         """Compile the years around local day ``d`` (a year either side, so the zone's
         segments and the days near a year boundary are known)."""
-        if self._cum and self._base <= d - 1 and d + 1 < self._base + len(self._days):
+        if self._lo <= d < self._hi:
             return
         year = date.fromordinal(d + _EPOCH_ORD).year
         if not self._days:
@@ -309,8 +316,7 @@ class BusinessCalendar:
         return self._offs[i], end
 
     def _range_end_utc(self) -> int:
-        # The compiled days end at local midnight of y1 + 1; stay a day clear of it.
-        return (self._base + len(self._days) - 1) * DAY - 14 * 3600
+        return self._range_end
 
     # --- public API (UTC seconds) ----------------------------------------------------------
 
@@ -357,8 +363,14 @@ class BusinessCalendar:
     def wall_to_utc(self, pos: int) -> int:
         """A local second as UTC (an ambiguous wall time: its first occurrence; a wall time
         in a spring-forward gap: read with the offset before the change)."""
-        wall = _EPOCH_NAIVE + timedelta(seconds=pos)
-        return utc_seconds(wall.replace(tzinfo=self.tz))
+        before = self._segment(pos - 50_400)[0]  # offsets 14 hours either side
+        after = self._segment(pos + 50_400)[0]
+        if before == after:
+            return pos - before
+        valid = [o for o in (before, after) if self._segment(pos - o)[0] == o]
+        if len(valid) == 2:  # ambiguous: the first occurrence is the larger offset
+            return pos - max(valid)
+        return pos - (valid[0] if valid else before)
 
     def add_working_days_seconds(self, start: int, n: int) -> int:
         """See the module docstring: the end of the n-th working day after start's date."""
