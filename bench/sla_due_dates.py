@@ -177,21 +177,17 @@ def main() -> None:
         f"computations: ours {len(work):,}/round, baseline {len(naive):,}/round, "
         f"best of {args.rounds} rounds; answers differing on 2,000 shared cases: {mismatches}"
     )
+    rows = [
+        ("due dates, Helpline, Rome split day + IT holidays + DST", r_real, r_real / r_bt),
+        ("due dates, Helpline, Mon-Fri 9-17 + IT holidays", r_simple, r_simple / r_bt),
+        ("due dates, businesstime 0.3.0 (day walk), Mon-Fri 9-17 + IT holidays", r_bt, 1.0),
+        ("business time between two instants, Helpline", r_between, r_between / r_between_bt),
+        ("businesstimedelta, businesstime 0.3.0", r_between_bt, 1.0),
+    ]
     print("| what | per second | vs businesstime |")
     print("|---|---|---|")
-    print(
-        f"| due dates, Helpline, Rome split day + IT holidays + DST | {r_real:,.0f} | {r_real / r_bt:,.0f}x |"
-    )
-    print(
-        f"| due dates, Helpline, Mon-Fri 9-17 + IT holidays | {r_simple:,.0f} | {r_simple / r_bt:,.0f}x |"
-    )
-    print(
-        f"| due dates, businesstime 0.3.0 (day walk), Mon-Fri 9-17 + IT holidays | {r_bt:,.0f} | 1x |"
-    )
-    print(
-        f"| business time between two instants, Helpline | {r_between:,.0f} | {r_between / r_between_bt:,.0f}x |"
-    )
-    print(f"| businesstimedelta, businesstime 0.3.0 | {r_between_bt:,.0f} | 1x |")
+    for what, per_s, ratio in rows:
+        print(f"| {what} | {per_s:,.0f} | {ratio:,.0f}x |")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
