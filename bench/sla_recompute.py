@@ -25,7 +25,6 @@ import os
 import random
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bench._common import create_database, database_exists, pg_target, setup_django
 
@@ -170,10 +169,9 @@ def main() -> None:
     setup_django(TARGET)
     from django.db import connection, transaction
 
-    from helpline.lib.actors import Actor
     from helpline.sla import engine
     from helpline.sla.models import Calendar, CalendarException, Clock, ClockState
-    from helpline.sla.services import _schedule, bump_calendar
+    from helpline.sla.services import _schedule, recompute_calendar_clocks
 
     if fresh:
         t0 = time.perf_counter()
@@ -200,8 +198,10 @@ def main() -> None:
         )
         change = f"closed {day}"
     t0 = time.perf_counter()
+    stats: dict[str, int] = {}
     with transaction.atomic():
-        n = bump_calendar(calendar=cal, actor=Actor.system("bench"))
+        Calendar.objects.filter(pk=cal.pk).update(version=cal.version + 1)
+        n = recompute_calendar_clocks(calendar=cal, stats=stats)
     ours = time.perf_counter() - t0
 
     # Baseline: the ORM way, one clock at a time, on a sample (rolled back).
@@ -230,15 +230,22 @@ def main() -> None:
             clock.pauses,
         )
         wrong += engine.dt(d.due) != clock.due_at
-    print(f"change: {change}; checked 500 stored deadlines: {wrong} wrong")
+    print(
+        f"change: {change}; {stats['changed']:,} of {n:,} deadlines moved and were written; "
+        f"checked 500 stored deadlines: {wrong} wrong"
+    )
+    rows = [
+        ("recompute_calendar_clocks (batches, UPDATE FROM unnest)", ours, n / ours),
+        (
+            f"baseline: ORM save per clock (sample of {len(sample):,}, extrapolated)",
+            per_clock * n,
+            1 / per_clock,
+        ),
+    ]
     print("| what | clocks | seconds | clocks/s |")
     print("|---|---|---|---|")
-    print(
-        f"| recompute_calendar_clocks (batches, UPDATE FROM unnest) | {n:,} | {ours:.1f} | {n / ours:,.0f} |"
-    )
-    print(
-        f"| baseline: ORM save per clock (sample of {len(sample):,}, extrapolated) | {n:,} | {per_clock * n:.1f} | {1 / per_clock:,.0f} |"
-    )
+    for what, seconds, per_s in rows:
+        print(f"| {what} | {n:,} | {seconds:.1f} | {per_s:,.0f} |")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

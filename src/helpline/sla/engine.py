@@ -210,10 +210,25 @@ def deadlines(
     start: datetime,
     pauses: Sequence[Sequence[int | None]],
 ) -> Deadlines:
-    s = utc_seconds(start)
+    return deadlines_at(cal, target, utc_seconds(start), pauses)
+
+
+def deadlines_at(
+    cal: BusinessCalendar,
+    target: Target,
+    s: int,
+    pauses: Sequence[Sequence[int | None]],
+) -> Deadlines:
+    """``deadlines`` with the start in UTC seconds (the bulk recomputation's form)."""
     business = target.business
-    budget = budget_seconds(cal, target, s)
-    due, remaining = _fold(cal, business, s, pauses, budget)
+    due: int | None
+    if not pauses and target.unit == TargetUnit.WORKING_DAYS:
+        # The common case: the n-th working day's close is the deadline itself.
+        due = cal.add_working_days_seconds(s, target.amount)
+        budget, remaining = cal.between_seconds(s, due), 0
+    else:
+        budget = budget_seconds(cal, target, s)
+        due, remaining = _fold(cal, business, s, pauses, budget)
     warn_budget = budget * target.warning_percent // 100
     warn = None
     if 0 < target.warning_percent < 100:

@@ -8,6 +8,7 @@ memory, writes the changed ones back and refreshes the case's badge row (``CaseS
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -420,75 +421,128 @@ def record_on_site(*, case: Any, actor: Actor, now: datetime | None = None) -> l
 # --- recomputation -------------------------------------------------------------------------
 
 
-def recompute_calendar_clocks(*, calendar: Calendar, batch: int = 5000) -> int:
+def recompute_calendar_clocks(
+    *, calendar: Calendar, batch: int = 5000, stats: dict[str, int] | None = None
+) -> int:
     """Recompute due and warning instants of every unfinished clock on the calendar after
-    it changed. Reads and writes in batches (an UPDATE ... FROM VALUES per batch on
-    PostgreSQL), so 100,000 open clocks take seconds, not minutes (docs/benchmarks.md).
-    Returns the number of clocks recomputed."""
+    it changed; returns the number of clocks recomputed (``stats["changed"]``: how many
+    deadlines moved and were written).
+
+    Built for 100,000 open cases in seconds (docs/benchmarks.md): rows are read in id
+    batches with instants as epoch seconds (no datetime parsing on PostgreSQL), deadlines
+    are computed in seconds, and only clocks whose deadlines moved are written back, one
+    ``UPDATE ... FROM unnest(arrays)`` per batch, with their cases' badge rows.
+    """
     from django.db import connection
 
     calendar = Calendar.objects.prefetch_related("slots", "exceptions").get(pk=calendar.pk)
     cal = engine.compiled(calendar)
-    now = timezone.now()
-    total = 0
+    now = utc_seconds(timezone.now())
+    total = changed = 0
     last_id = 0
-    fields = (
-        "id",
-        "amount",
-        "unit",
-        "business_time",
-        "warning_percent",
-        "started_at",
-        "pauses",
-        "due_at",
-        "warn_at",
-        "breached_at",
-        "warned_at",
-        "state",
-    )
     while True:
-        rows = list(
-            Clock.objects.filter(calendar=calendar, id__gt=last_id)
-            .exclude(state=ClockState.STOPPED)
-            .order_by("id")
-            .values_list(*fields)[:batch]
-        )
+        rows = _clock_rows(connection, calendar.pk, last_id, batch)
         if not rows:
-            return total
+            break
         last_id = rows[-1][0]
         updates = []
-        for cid, amount, unit, biz, pct, started, pauses, _due, _warn, breached, warned, _s in rows:
+        for cid, amount, unit, biz, pct, start, pauses, due0, warn0, breached, warned, b0 in rows:
+            if isinstance(pauses, str):
+                pauses = json.loads(pauses) if pauses != "[]" else []
             try:
-                d = engine.deadlines(cal, engine.Target(amount, unit, biz, pct), started, pauses)
+                d = engine.deadlines_at(cal, engine.Target(amount, unit, biz, pct), start, pauses)
             except NoOpenTime:
                 d = engine.Deadlines(budget=0, due=None, warn=None, remaining=0)
-            due, warn = engine.dt(d.due), engine.dt(d.warn)
-            if breached is not None and due is not None and due > now:
-                breached = None
-            if warned is not None and warn is not None and warn > now:
-                warned = None
-            updates.append((cid, d.budget, due, warn, breached, warned))
-        _write_schedules(connection, updates)
+            clear_b = bool(breached and d.due is not None and d.due > now)
+            clear_w = bool(warned and d.warn is not None and d.warn > now)
+            if (d.budget, d.due, d.warn) != (b0, due0, warn0) or clear_b or clear_w:
+                updates.append((cid, d.budget, d.due, d.warn, clear_b, clear_w))
+        if updates:
+            _write_schedules(connection, updates)
         total += len(rows)
+        changed += len(updates)
+    if stats is not None:
+        stats["changed"] = changed
+    return total
+
+
+def _clock_rows(connection: Any, calendar_id: int, last_id: int, batch: int) -> list[Any]:
+    """Unfinished clocks of a calendar after ``last_id``: (id, amount, unit, business_time,
+    warning_percent, start, pauses, due, warn, breached?, warned?, budget), instants in UTC
+    epoch seconds."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT id, amount, unit, business_time, warning_percent, "
+                "FLOOR(EXTRACT(EPOCH FROM started_at))::bigint, pauses::text, "
+                "FLOOR(EXTRACT(EPOCH FROM due_at))::bigint, "
+                "FLOOR(EXTRACT(EPOCH FROM warn_at))::bigint, "
+                "breached_at IS NOT NULL, warned_at IS NOT NULL, budget_seconds "
+                f"FROM {Clock._meta.db_table} WHERE calendar_id = %s AND state <> %s "
+                "AND id > %s ORDER BY id LIMIT %s",
+                [calendar_id, ClockState.STOPPED, last_id, batch],
+            )
+            return list(cur.fetchall())
+    rows = (
+        Clock.objects.filter(calendar_id=calendar_id, id__gt=last_id)
+        .exclude(state=ClockState.STOPPED)
+        .order_by("id")
+        .values_list(
+            "id",
+            "amount",
+            "unit",
+            "business_time",
+            "warning_percent",
+            "started_at",
+            "pauses",
+            "due_at",
+            "warn_at",
+            "breached_at",
+            "warned_at",
+            "budget_seconds",
+        )[:batch]
+    )
+
+    def sec(at: datetime | None) -> int | None:
+        return None if at is None else utc_seconds(at)
+
+    return [
+        (
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            r[4],
+            sec(r[5]),
+            r[6],
+            sec(r[7]),
+            sec(r[8]),
+            r[9] is not None,
+            r[10] is not None,
+            r[11],
+        )
+        for r in rows
+    ]
 
 
 def _write_schedules(connection: Any, updates: list[tuple[Any, ...]]) -> None:
-    """Store a batch of recomputed deadlines and refresh the cases' badge rows. On
-    PostgreSQL one UPDATE joins the batch passed as arrays (six parameters, whatever the
-    batch size: a VALUES list of 30,000 placeholders costs more to send than to run)."""
+    """Store a batch of recomputed deadlines (instants in epoch seconds; the flags clear a
+    breach or warning whose deadline moved into the future) and refresh the cases' badge
+    rows. On PostgreSQL one UPDATE joins the batch passed as six arrays, whatever its size."""
     clocks = Clock._meta.db_table
     badges = CaseSla._meta.db_table
     ids = [u[0] for u in updates]
     with transaction.atomic(), connection.cursor() as cur:
         if connection.vendor == "postgresql":
-            columns = list(zip(*updates, strict=True))
+            columns = [list(col) for col in zip(*updates, strict=True)]
             cur.execute(
-                f"UPDATE {clocks} AS c SET budget_seconds = v.b, due_at = v.d, warn_at = v.w, "
-                "breached_at = v.br, warned_at = v.wa "
-                "FROM unnest(%s::bigint[], %s::bigint[], %s::timestamptz[], %s::timestamptz[], "
-                "%s::timestamptz[], %s::timestamptz[]) AS v(id, b, d, w, br, wa) "
-                "WHERE c.id = v.id",
-                [list(col) for col in columns],
+                f"UPDATE {clocks} AS c SET budget_seconds = v.b, due_at = to_timestamp(v.d), "
+                "warn_at = to_timestamp(v.w), "
+                "breached_at = CASE WHEN v.cb THEN NULL ELSE c.breached_at END, "
+                "warned_at = CASE WHEN v.cw THEN NULL ELSE c.warned_at END "
+                "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[], "
+                "%s::boolean[], %s::boolean[]) AS v(id, b, d, w, cb, cw) WHERE c.id = v.id",
+                columns,
             )
             cur.execute(
                 f"UPDATE {badges} AS s SET next_due_at = m.d FROM ("
@@ -498,11 +552,14 @@ def _write_schedules(connection: Any, updates: list[tuple[Any, ...]]) -> None:
                 [ids],
             )
             return
-        cur.executemany(
-            f"UPDATE {clocks} SET budget_seconds = %s, due_at = %s, warn_at = %s, "
-            "breached_at = %s, warned_at = %s WHERE id = %s",
-            [(b, d, w, br, wa, cid) for cid, b, d, w, br, wa in updates],
-        )
+        when = engine.dt
+        for cid, b, d, w, cb, cw in updates:
+            cur.execute(
+                f"UPDATE {clocks} SET budget_seconds = %s, due_at = %s, warn_at = %s, "
+                "breached_at = CASE WHEN %s THEN NULL ELSE breached_at END, "
+                "warned_at = CASE WHEN %s THEN NULL ELSE warned_at END WHERE id = %s",
+                [b, when(d), when(w), cb, cw, cid],
+            )
         for lo in range(0, len(ids), 500):  # SQLite's limit on parameters
             chunk = ids[lo : lo + 500]
             marks = ",".join(["%s"] * len(chunk))
