@@ -158,7 +158,11 @@ CHANNEL_LAYERS = (
     {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A prefix per deployment (or test run) keeps channels on a shared Redis apart.
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": os.environ.get("HELPLINE_CHANNEL_PREFIX", "helpline"),
+            },
         }
     }
     if REDIS_URL

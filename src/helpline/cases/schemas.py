@@ -68,6 +68,9 @@ class CaseIn(Schema):
     level: Level = Level.L1
     requester_id: Id | None = None
     assignee_id: Id | None = None
+    queue_id: Id | None = Field(
+        None, description="Routing queue; an unassigned case in a queue is offered to agents."
+    )
     related_case_id: Id | None = Field(
         None, description="For a reminder: the case it chases (required then)."
     )

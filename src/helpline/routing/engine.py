@@ -22,14 +22,13 @@ Decision latency, in the benchmark, is claim-to-commit of the batch a decision i
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from helpline.events.models import ContactEvent, EventKind
@@ -227,24 +226,52 @@ def candidates(
 
 
 def _reserve_sql(cls: str) -> str:
-    """One conditional UPDATE that reserves capacity only if the agent still can take it."""
+    """One conditional UPDATE that reserves capacity only if the agent still can take it.
+
+    Where the database has SKIP LOCKED (PostgreSQL), an agent row another transaction holds
+    (an agent accepting or finishing right now, another engine reserving them) is skipped
+    rather than waited for: the engine then never waits for any lock, so it cannot take
+    part in a deadlock, and simply offers to the next candidate. SQLite has one writer at a
+    time, so the plain conditional UPDATE is enough there.
+    """
     assert cls in CLASSES
     others = " AND ".join(f"load_{c} = 0" for c in CLASSES if c != cls)
     table = connection.ops.quote_name(Agent._meta.db_table)
     states = ", ".join(f"'{s}'" for s in ROUTABLE_STATES)
-    return (
-        f"UPDATE {table} SET load_{cls} = load_{cls} + 1 "
-        f"WHERE id = %s AND state IN ({states}) AND load_{cls} < capacity_{cls} AND {others}"
-    )
+    condition = f"state IN ({states}) AND load_{cls} < capacity_{cls} AND {others}"
+    if connection.features.has_select_for_update_skip_locked:
+        return (
+            f"UPDATE {table} SET load_{cls} = load_{cls} + 1 WHERE id = ("
+            f"SELECT id FROM {table} WHERE id = %s AND {condition} FOR UPDATE SKIP LOCKED)"
+        )
+    return f"UPDATE {table} SET load_{cls} = load_{cls} + 1 WHERE id = %s AND {condition}"
+
+
+def _free_work(config: OrgConfig, agents: dict[int, AgentSnap]) -> Q | None:
+    """Which (queue, kind of work) some free agent could take: only those tasks are read."""
+    by_class: dict[str, set[int]] = {}
+    for qid, queue in config.queues.items():
+        for user_id, _prio, _delay in queue.members:
+            agent = agents.get(user_id)
+            if agent is None:
+                continue
+            for cls in CLASSES:
+                if agent.can_take(cls):
+                    by_class.setdefault(cls, set()).add(qid)
+    condition = None
+    for cls, queue_ids in sorted(by_class.items()):
+        part = Q(capacity_class=cls, queue_id__in=sorted(queue_ids))
+        condition = part if condition is None else condition | part
+    return condition
 
 
 def _waiting_tasks(
-    org_id: int, queue_ids: Iterable[int], now: datetime, after: tuple[Any, ...] | None, n: int
+    org_id: int, free: Q, now: datetime, after: tuple[Any, ...] | None, n: int
 ) -> list[Task]:
     q = Task.objects.filter(
+        free,
         Q(not_before__isnull=True) | Q(not_before__lte=now),
         organization_id=org_id,
-        queue_id__in=list(queue_ids),
         status=TaskStatus.WAITING,
     )
     if after is not None:
@@ -279,19 +306,19 @@ def route_batch(
     now: datetime,
     after: tuple[Any, ...] | None = None,
     batch: int = 8,
+    free: Q | None = None,
 ) -> tuple[list[Decision], tuple[Any, ...] | None, int]:
     """Claim up to ``batch`` waiting tasks after ``after`` and offer what can be offered,
     in one transaction. Returns the decisions, the place of the last task looked at (to
-    continue past items nobody free can take) and how many tasks were looked at."""
-    free_queues = {
-        qid for qid, q in config.queues.items() if any(m[0] in agents for m in q.members)
-    }
-    if not free_queues:
+    continue past items nobody free can take) and how many tasks were looked at.
+    ``free`` (from ``_free_work``) may be a superset: every candidate is checked again."""
+    free = free if free is not None else _free_work(config, agents)
+    if free is None:
         return [], None, 0
     decisions: list[Decision] = []
     with transaction.atomic():
         claimed = time.perf_counter()
-        tasks = _waiting_tasks(org_id, free_queues, now, after, batch)
+        tasks = _waiting_tasks(org_id, free, now, after, batch)
         if not tasks:
             return [], None, 0
         offers: list[Offer] = []
@@ -311,7 +338,7 @@ def route_batch(
                     cursor.execute(_reserve_sql(task.capacity_class), [agent.id])
                     if cursor.rowcount == 1:
                         break
-                    agents.pop(agent.user_id, None)  # stale: busy, paused or gone
+                    agents.pop(agent.user_id, None)  # stale (busy, paused, gone) or locked
                 else:
                     continue
                 agent.load[task.capacity_class] += 1
@@ -319,9 +346,6 @@ def route_batch(
                     agents.pop(agent.user_id, None)
                 queue.rr_last = agent.user_id
                 expires = now + timedelta(seconds=queue.offer_timeout)
-                Task.objects.filter(pk=task.pk).update(
-                    status=TaskStatus.OFFERED, agent_id=agent.user_id, offer_expires_at=expires
-                )
                 offers.append(
                     Offer(
                         organization_id=org_id,
@@ -354,6 +378,14 @@ def route_batch(
                     )
                 )
         if offers:
+            # One UPDATE for the batch's tasks (they are locked by this transaction).
+            Task.objects.filter(pk__in=[o.task_id for o in offers]).update(
+                status=TaskStatus.OFFERED,
+                agent_id=Case(*(When(pk=o.task_id, then=Value(o.user_id)) for o in offers)),
+                offer_expires_at=Case(
+                    *(When(pk=o.task_id, then=Value(o.expires_at)) for o in offers)
+                ),
+            )
             Offer.objects.bulk_create(offers)
             ContactEvent.objects.bulk_create(events)
             for decision, offer in zip(decisions, offers, strict=True):
@@ -385,16 +417,29 @@ def route_cycle(
     decisions: list[Decision] = []
     after = None
     scanned = 0
-    while agents and scanned < max_scan:
+    size = batch
+    free = _free_work(config, agents)
+    while agents and scanned < max_scan and free is not None:
         if max_decisions is not None and len(decisions) >= max_decisions:
             break
         made, after, looked = route_batch(
-            org_id=org_id, config=config, agents=agents, now=now, after=after, batch=batch
+            org_id=org_id,
+            config=config,
+            agents=agents,
+            now=now,
+            after=after,
+            batch=size,
+            free=free,
         )
         decisions += made
         scanned += looked
         if looked == 0:
             break
+        # Past items nobody free can take, read further at a time; back to small batches
+        # (short transactions, low latency) as soon as offers are being made again.
+        size = batch if made else min(size * 4, 256)
+        if not made:  # agents filled up: narrow what is read to what they can still take
+            free = _free_work(config, agents)
     return decisions
 
 

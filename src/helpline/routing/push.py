@@ -8,6 +8,7 @@ commit (ARCHITECTURE rule 1), so a browser never hears of an offer that was roll
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -26,19 +27,61 @@ def org_group(org_id: int) -> str:
 
 
 def send_now(group: str, payload: dict[str, Any]) -> None:
-    """Send from synchronous code; a channel layer that is down is logged, never raised:
-    the database already holds the truth and the desk re-reads it on reconnect."""
+    """Send from synchronous code (see ``_send_all``)."""
+    _send_all([(group, payload)])
+
+
+def _send_all(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send several messages in one trip to the event loop. A channel layer that is down is
+    logged, never raised: the database already holds the truth and the desk re-reads it."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+
+    async def send() -> None:
+        for group, payload in messages:
+            await layer.group_send(group, {"type": "routing.event", "payload": payload})
+
     try:
-        async_to_sync(layer.group_send)(group, {"type": "routing.event", "payload": payload})
+        async_to_sync(send)()
     except Exception:
-        log.exception("push to %s failed", group)
+        log.exception("push of %d routing events failed", len(messages))
+
+
+_pending = threading.local()
+
+
+class _Batch:
+    """The pushes of one transaction, sent together when it commits."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, dict[str, Any]]] = []
+        self.hook = self.flush  # one bound method, so it can be found among the hooks
+
+    def add(self, group: str, payload: dict[str, Any]) -> None:
+        if (group, payload) not in self.messages:
+            self.messages.append((group, payload))
+
+    def flush(self) -> None:
+        if getattr(_pending, "batch", None) is self:
+            _pending.batch = None
+        _send_all(self.messages)
 
 
 def after_commit(group: str, payload: dict[str, Any]) -> None:
-    transaction.on_commit(lambda: send_now(group, payload))
+    """Push when the current transaction commits; a transaction's pushes go out together
+    (one hop to the event loop instead of one per message). A rolled-back transaction's
+    hook is discarded by Django, and with it the batch."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        send_now(group, payload)
+        return
+    batch: _Batch | None = getattr(_pending, "batch", None)
+    if batch is None or not any(entry[1] is batch.hook for entry in connection.run_on_commit):
+        batch = _Batch()
+        _pending.batch = batch
+        transaction.on_commit(batch.hook)
+    batch.add(group, payload)
 
 
 def to_agent(org_id: int, user_id: int, payload: dict[str, Any]) -> None:

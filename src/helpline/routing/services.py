@@ -314,14 +314,18 @@ def _count_miss(agent: Agent, queue: Queue, *, actor: Actor, now: datetime) -> N
 # --- offers ------------------------------------------------------------------------------
 
 
-def _pending_offer(org_id: int, offer_id: int, user_id: int) -> Offer:
+def _lock_pending_offer(org_id: int, offer_id: int, user_id: int) -> Offer:
+    """The agent's offer and its task, both locked (the caller holds the agent's lock)."""
     offer = (
-        Offer.objects.select_related("task", "task__queue")
+        Offer.objects.select_for_update(of=("self", "task"))
+        .select_related("task")
         .filter(pk=offer_id, organization_id=org_id, user_id=user_id)
         .first()
     )
     if offer is None:
         raise NotFound(_("No such offer."))
+    if offer.outcome != OfferOutcome.PENDING:
+        raise IllegalTransition(_("This offer is no longer open."))
     return offer
 
 
@@ -335,11 +339,8 @@ def accept_offer(
 
     now = now or timezone.now()
     agent = _agent_for_update(org.pk, user_id, now)
-    offer = _pending_offer(org.pk, offer_id, user_id)
-    task = Task.objects.select_for_update().get(pk=offer.task_id)
-    offer.refresh_from_db(fields=["outcome"])
-    if offer.outcome != OfferOutcome.PENDING:
-        raise IllegalTransition(_("This offer is no longer open."))
+    offer = _lock_pending_offer(org.pk, offer_id, user_id)
+    task = offer.task
     if offer.expires_at <= now:
         raise IllegalTransition(_("This offer has expired."))
     offer.outcome = OfferOutcome.ACCEPTED
@@ -360,7 +361,10 @@ def accept_offer(
         agent=user_id,
         offer=offer.pk,
         wait=round(wait, 3),
-        in_time=wait <= task.queue.service_level_seconds,
+        in_time=wait
+        <= Queue.objects.filter(pk=task.queue_id).values_list("service_level_seconds", flat=True)[
+            0
+        ],
     )
     case = Case.objects.get(pk=task.case_id)
     assign_case(case=case, actor=actor, assignee_id=user_id, now=now)
@@ -376,13 +380,10 @@ def reject_offer(
     """The agent declines: the item goes back to its place; it counts as a miss."""
     now = now or timezone.now()
     agent = _agent_for_update(org.pk, user_id, now)
-    offer = _pending_offer(org.pk, offer_id, user_id)
-    task = Task.objects.select_for_update().get(pk=offer.task_id)
-    offer.refresh_from_db(fields=["outcome"])
-    if offer.outcome != OfferOutcome.PENDING:
-        raise IllegalTransition(_("This offer is no longer open."))
+    offer = _lock_pending_offer(org.pk, offer_id, user_id)
+    task = offer.task
     _release(task, agent, outcome=OfferOutcome.REJECTED, actor=actor, now=now)
-    _count_miss(agent, offer.task.queue, actor=actor, now=now)
+    _count_miss(agent, Queue.objects.get(pk=task.queue_id), actor=actor, now=now)
     return task
 
 

@@ -218,3 +218,12 @@ def test_supervisor_changes_an_agents_state_and_moves_an_item(desk):
 def test_anonymous_users_go_to_login(desk, path):
     r = Client().get(f"/desk/{desk.tenant.org.slug}/routing/{path}")
     assert r.status_code == 302 and "/login/" in r["Location"]
+
+
+def test_api_case_with_a_queue_is_routed_and_another_tenants_queue_is_refused(desk, desk_b, api_a):
+    body = {"case_type": "information", "title": "Meter", "queue_id": desk.queue.pk}
+    r = _post(api_a, "/api/v1/cases", body)
+    assert r.status_code == 201
+    assert Task.objects.get(case_id=r.json()["id"]).queue_id == desk.queue.pk
+    r = _post(api_a, "/api/v1/cases", body | {"queue_id": desk_b.queue.pk})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "queue_id"
