@@ -32,6 +32,7 @@ from helpline.demo import people
 from helpline.demo.aguas import AGUAS
 from helpline.demo.customer360 import add_customer_360
 from helpline.demo.plan import CasePlan, CustomerInfo, Planner, Staff, Step
+from helpline.demo.routing import configure_demo_routing
 from helpline.demo.sla import configure_demo_sla
 from helpline.demo.spec import TenantSpec
 from helpline.demo.valdoria import VALDORIA
@@ -186,6 +187,14 @@ class TenantLoader:
         self._staff()
         self._catalogue()
         configure_demo_sla(self.org, queues=self.queues)  # before the history: cases get clocks
+        configure_demo_routing(  # before the history: waiting cases become routing tasks
+            self.org,
+            queues=self.queues,
+            topics=self.topics,
+            users=self.users,
+            roles={u.username: u.role for u in self.spec.users},
+            language=self.spec.language,
+        )
         self._customers()
         add_customer_360(org=self.org, customers=self.customers, seed=self.spec.slug)
         result = TenantResult(org=self.org, users=len(self.users), customers=len(self.customers))
