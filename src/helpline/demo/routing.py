@@ -67,7 +67,7 @@ def configure_demo_routing(
         kind=SkillKind.LANGUAGE,
         language="en",
     )
-    for code, queue in queues.items():
+    for queue in queues.values():
         queue.strategy = STRATEGY.get(queue.level, Strategy.LONGEST_IDLE)
         queue.wrapup_seconds = 30 if queue.level == "l1" else 0
         queue.service_level_seconds = 60 if queue.level == "l1" else 3600
