@@ -273,6 +273,7 @@ def main() -> None:
 
     now = timezone.now()
     naive: list[float] = []
+    c0 = time.process_time()
     t0 = time.perf_counter()
     for _ in range(args.naive_decisions):
         took = naive_decision(org.pk, now)
@@ -280,11 +281,13 @@ def main() -> None:
             break
         naive.append(took)
     naive_wall = time.perf_counter() - t0
+    naive_cpu = time.process_time() - c0
     reset(org.pk)
 
     engine.clear_config_cache()
     latencies: list[float] = []
     cycles = 0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     while True:
         decisions = engine.route_cycle(org_id=org.pk, now=now, batch=args.batch, max_scan=20000)
@@ -293,6 +296,7 @@ def main() -> None:
             break
         latencies += [d.committed_at - d.claimed_at for d in decisions]
     wall = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     from helpline.routing.models import Agent, Offer
 
     offers = Offer.objects.filter(organization=org).count()
@@ -310,6 +314,7 @@ def main() -> None:
             len(latencies) / wall,
             percentile(latencies, 50) * 1000,
             percentile(latencies, 99) * 1000,
+            cpu / max(len(latencies), 1) * 1000,
         ],
         [
             "naive: scan every agent per decision",
@@ -317,6 +322,7 @@ def main() -> None:
             len(naive) / naive_wall if naive_wall else 0.0,
             percentile(naive, 50) * 1000,
             percentile(naive, 99) * 1000,
+            naive_cpu / max(len(naive), 1) * 1000,
         ],
     ]
     print()
@@ -327,7 +333,14 @@ def main() -> None:
     )
     print(
         table(
-            ["router", "decisions", "decisions/s", "p50 latency (ms)", "p99 latency (ms)"],
+            [
+                "router",
+                "decisions",
+                "decisions/s",
+                "p50 latency (ms)",
+                "p99 latency (ms)",
+                "client CPU (ms/decision)",
+            ],
             rows,
         )
     )
