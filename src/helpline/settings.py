@@ -174,6 +174,8 @@ CHANNEL_LAYERS = (
 # run), else in their own process: ``python -m helpline run_loops``.
 HELPLINE_LOOPS: list[str] = []
 HELPLINE_LOOPS.append("helpline.routing.loops.routing_loop")  # routing: offers, timeouts
+HELPLINE_ROUTING_TICK = float(os.environ.get("HELPLINE_ROUTING_TICK", "1"))
+HELPLINE_ROUTING_CONFIG_TTL = float(os.environ.get("HELPLINE_ROUTING_CONFIG_TTL", "5"))
 # Written channels (docs/channels.md): mail in by IMAP polling and the SMTP service, the
 # recovery pass over stored-but-unprocessed mail, and the outbox sender.
 HELPLINE_LOOPS += [
