@@ -12,6 +12,10 @@ For each database (SQLite in WAL mode, PostgreSQL) in a fresh dedicated database
    the acknowledgement queued in the outbox (second transaction).
 3. **Check**: every message ended in exactly one outcome; none left unprocessed.
 
+On PostgreSQL the run ``ANALYZE``s before each round, as autovacuum would while the tables
+grow: a freshly created database has no statistics and the planner then scans a tenant's
+contact points to find a sender (18 ms instead of well under 1 ms).
+
 The mix (seeded, so every run ingests the same bytes): 60 % new requests from 400 senders
 (plain UTF-8, Latin-1 quoted-printable, HTML-only, multipart with a 20 kB PDF), 30 %
 replies threading by In-Reply-To or by the protocol number in the subject, 10 % auto-replies
@@ -149,9 +153,16 @@ def run_one(vendor: str, args: argparse.Namespace) -> dict[str, Any]:
     result["version"] = database_version(target)
     result["load_before"] = os.getloadavg()[0]
     ceilings, rates = [], []
-    chunks = [messages[i :: args.rounds] for i in range(args.rounds)]
+    # Consecutive slices, so that a reply always follows the request it answers.
+    size = -(-len(messages) // args.rounds)
+    chunks = [messages[i : i + size] for i in range(0, len(messages), size)]
     states: Counter[str] = Counter()
     for chunk in chunks:  # interleave ceiling and ingestion so that load shifts hit both
+        if vendor == "postgresql":
+            # What autovacuum does as the tables grow: without statistics the planner takes
+            # the customer-by-contact look-up for a scan of the tenant's contact points.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         ceilings.append(parse_only(chunk))
         start = time.perf_counter()
         for _kind, raw in chunk:
