@@ -4,6 +4,7 @@ nothing is fetched twice or skipped, also across a crash, and flags stay untouch
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from conftest import Tenant
@@ -100,3 +101,40 @@ def test_a_changed_uidvalidity_refetches_without_duplicates(
     mailbox.refresh_from_db()
     assert poll_once(mailbox) == 0
     assert Case.objects.count() == 1
+
+
+def test_the_watcher_picks_up_new_mail_while_idling_and_stops_on_request(
+    imap_port: int, mailbox: Mailbox, settings: Any
+) -> None:
+    """``watch`` (what the loop runs per mailbox) keeps the connection open in IDLE: mail
+    appended meanwhile becomes a case without a new poll, and a stop ends it promptly."""
+    import threading
+    import time
+
+    from django.db import connections
+
+    from helpline.channels.email.imap import watch
+
+    settings.HELPLINE_IMAP_IDLE_SECONDS = 5
+    stop = threading.Event()
+
+    def run() -> None:
+        try:
+            watch(mailbox.pk, stop)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        time.sleep(1)  # connected and idling
+        append(imap_port, mail(8))
+        deadline = time.monotonic() + 30
+        while not Case.objects.filter(title="Segnalazione 8").exists():
+            assert time.monotonic() < deadline, "the idling watcher did not fetch the new mail"
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join(30)
+    assert not thread.is_alive()
+    assert Inbound.objects.get().source == "imap"
