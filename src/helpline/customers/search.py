@@ -167,14 +167,21 @@ def _exact_customers(org: Organization, text: str) -> list[tuple[Customer, str]]
     return [(customers[pk], reason) for pk, reason in why.items() if pk in customers]
 
 
-def lookalike_keys(org: Organization, word: str, lang: str) -> list[tuple[str, float]]:
+def lookalike_keys(
+    org: Organization,
+    word: str,
+    lang: str,
+    neighbours: set[tuple[str, str]] | None = None,
+) -> list[tuple[str, float]]:
     """The phonetic keys a query word may stand for, best first, with a score (0-100): its
-    own key (100) and its look-alikes' (their rapidfuzz ratio)."""
+    own key (100) and its look-alikes' (their rapidfuzz ratio). ``neighbours``: the
+    vocabulary words found for it already (``_neighbours``), else looked up here."""
     own = phonetic_key(word, lang)
     keys: dict[str, float] = {own: 100.0} if own else {}
     if len(word) < 3 or word.isdigit():
         return list(keys.items())
-    neighbours = set(_trigram_neighbours(org.pk, word)) | set(_variant_neighbours(org.pk, word))
+    if neighbours is None:
+        neighbours = _neighbours(org.pk, [word])[0]
     scored: list[tuple[float, str]] = []
     for term, key in neighbours:
         # Spelling close, or sound close (two edits that are one phonetic change and a typo).
@@ -189,43 +196,51 @@ def lookalike_keys(org: Organization, word: str, lang: str) -> list[tuple[str, f
     return list(keys.items())
 
 
-def _trigram_neighbours(org_id: int, word: str) -> list[tuple[str, str]]:
-    """Vocabulary words sharing trigrams with ``word``, from the trigram index."""
-    with connection.cursor() as cur:
+def _neighbours(org_id: int, words_: list[str]) -> list[set[tuple[str, str]]]:
+    """For each word, the vocabulary words that look like it: sharing trigrams (the trigram
+    index) or one edit away (sharing a deletion variant). One statement for all the words:
+    a round trip costs more than these lookups on a busy machine."""
+    parts: list[str] = []
+    params: list[int | str] = []
+    for i, word in enumerate(words_):
+        if len(word) < 3 or word.isdigit():
+            continue
         if connection.vendor == "postgresql":
-            cur.execute(
-                "SELECT term, key FROM customers_searchterm "
-                "WHERE organization_id = %s AND term %% %s "
-                "ORDER BY similarity(term, %s) DESC LIMIT 40",
-                [org_id, word, word],
+            parts.append(
+                f"SELECT {i} AS w, term, key FROM (SELECT term, key FROM customers_searchterm "
+                "WHERE organization_id = %s AND term % %s "
+                f"ORDER BY similarity(term, %s) DESC LIMIT 40) AS g{i}"
             )
+            params += [org_id, word, word]
         else:
-            grams = {word[i : i + 3] for i in range(len(word) - 2)}
-            match = " OR ".join(f'"{g}"' for g in sorted(grams))
-            cur.execute(
-                "SELECT t.term, t.key FROM customers_searchterm_fts f "
-                "JOIN customers_searchterm t ON t.id = f.rowid "
+            grams = sorted({word[j : j + 3] for j in range(len(word) - 2)})
+            parts.append(
+                f"SELECT {i} AS w, term, key FROM (SELECT t.term, t.key "
+                "FROM customers_searchterm_fts f JOIN customers_searchterm t ON t.id = f.rowid "
                 "WHERE customers_searchterm_fts MATCH %s AND t.organization_id = %s "
-                "ORDER BY f.rank LIMIT 40",
-                [match, org_id],
+                f"ORDER BY f.rank LIMIT 40) AS g{i}"
             )
-        return [(row[0], row[1]) for row in cur.fetchall()]
-
-
-def _variant_neighbours(org_id: int, word: str) -> list[tuple[str, str]]:
-    """Vocabulary words one edit away from ``word``: they share a deletion variant (one
-    statement over the ``(organization, variant)`` and ``(organization, term)`` indexes)."""
-    variants = sorted(deletion_variants(word[:60]))
-    marks = ", ".join(["%s"] * len(variants))
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT DISTINCT t.term, t.key FROM customers_searchtermvariant v "
-            "JOIN customers_searchterm t "
+            params += [" OR ".join(f'"{g}"' for g in grams), org_id]
+        variants = sorted(deletion_variants(word[:60]))
+        marks = ", ".join(["%s"] * len(variants))
+        parts.append(
+            f"SELECT {i} AS w, term, key FROM (SELECT DISTINCT t.term, t.key "
+            "FROM customers_searchtermvariant v JOIN customers_searchterm t "
             "ON t.organization_id = v.organization_id AND t.term = v.term "
-            f"WHERE v.organization_id = %s AND v.variant IN ({marks}) LIMIT 60",
-            [org_id, *variants],
+            f"WHERE v.organization_id = %s AND v.variant IN ({marks}) LIMIT 60) AS v{i}"
         )
-        return [(row[0], row[1]) for row in cur.fetchall()]
+        params += [org_id, *variants]
+    out: list[set[tuple[str, str]]] = [set() for _w in words_]
+    if not parts:
+        return out
+    sql = " UNION ALL ".join(parts)
+    if connection.vendor == "postgresql":
+        sql = sql.replace("term % %s", "term %% %s")
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        for i, term, key in cur.fetchall():
+            out[i].add((term, key))
+    return out
 
 
 def _combinations(per_word: list[list[tuple[str, float]]]) -> list[str]:
@@ -265,7 +280,8 @@ def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hi
     query_words = [w for w in significant_words(text) if not w.isdigit()][:6]
     if not query_words:
         return []
-    per_word = [lookalike_keys(org, w, lang) for w in query_words]
+    found = _neighbours(org.pk, query_words)
+    per_word = [lookalike_keys(org, w, lang, found[i]) for i, w in enumerate(query_words)]
     per_word = [keys for keys in per_word if keys]
     if not per_word:
         return []
@@ -293,11 +309,12 @@ def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hi
         .values_list("pk", "name")
     )
     streets: dict[int, list[str]] = {}
-    for customer_id, street, house, postcode, municipality in (
+    rows = (
         Address.objects.filter(organization=org, customer_id__in=set(by_street))
         .order_by()
         .values_list("customer_id", "street", "house_number", "postcode", "municipality")
-    ):
+    )
+    for customer_id, street, house, postcode, municipality in rows if by_street else ():
         text_ = ", ".join(p for p in (f"{street} {house}".strip(), postcode, municipality) if p)
         streets.setdefault(customer_id, []).append(text_)
     top = _rank(names, streets, text, per_word, lang)[:limit]
