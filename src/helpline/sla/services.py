@@ -175,10 +175,14 @@ def _resume(clock: Clock, cal: BusinessCalendar, now: datetime) -> None:
 class _Session:
     """The clocks of one case, loaded once, saved once."""
 
-    def __init__(self, case: Any, ctx: _Context | None = None) -> None:
+    def __init__(self, case: Any, ctx: _Context | None = None, *, new_case: bool = False) -> None:
         self.case = case
         self.ctx = ctx or _Context(case.organization_id, _tz(case))
-        self.clocks = list(Clock.objects.filter(case_id=case.pk).order_by("started_at", "id"))
+        self.clocks: list[Clock] = (
+            []
+            if new_case
+            else list(Clock.objects.filter(case_id=case.pk).order_by("started_at", "id"))
+        )
         self.dirty: set[int] = set()
         self.new: list[Clock] = []
         self.policy = engine.match_policy(self.ctx.policies, case)
@@ -213,7 +217,7 @@ class _Session:
         self.new.append(clock)
         return clock
 
-    def save(self) -> None:
+    def save(self, *, new_case: bool = False) -> None:
         if self.new:
             Clock.objects.bulk_create(self.new)
         fields = [
@@ -241,32 +245,33 @@ class _Session:
             org_id=self.case.organization_id,
             clocks=self.clocks,
             policy_id=self.policy.pk if self.policy else None,
+            new_case=new_case,
         )
 
 
 def refresh_badge(
-    *, case_id: int, org_id: int, clocks: Sequence[Clock], policy_id: int | None
+    *,
+    case_id: int,
+    org_id: int,
+    clocks: Sequence[Clock],
+    policy_id: int | None,
+    new_case: bool = False,
 ) -> None:
-    """Write the case's badge row: the earliest running deadline and the worst state."""
+    """Write the case's badge row: the earliest running deadline and the worst state (an
+    UPDATE, or an INSERT for a new case or a case without a row yet)."""
     state, kind, due = summarise(clocks)
     if state == BadgeState.NONE and policy_id is None:
-        CaseSla.objects.filter(case_id=case_id).delete()
+        if not new_case:
+            CaseSla.objects.filter(case_id=case_id).delete()
         return
-    CaseSla.objects.update_or_create(
-        case_id=case_id,
-        defaults={
-            "organization_id": org_id,
-            "policy_id": policy_id,
-            "state": state,
-            "next_kind": kind,
-            "next_due_at": due,
-        },
-    )
+    values = {"policy_id": policy_id, "state": state, "next_kind": kind, "next_due_at": due}
+    if new_case or not CaseSla.objects.filter(case_id=case_id).update(**values):
+        CaseSla.objects.create(case_id=case_id, organization_id=org_id, **values)
 
 
 def summarise(clocks: Iterable[Clock]) -> tuple[str, str, datetime | None]:
-    running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
     clocks = list(clocks)
+    running = [c for c in clocks if c.state == ClockState.RUNNING and c.due_at is not None]
     if not clocks:
         return BadgeState.NONE, "", None
     nxt = min(running, key=lambda c: c.due_at) if running else None  # type: ignore[arg-type,return-value]
@@ -293,10 +298,10 @@ def on_case_opened(*, case: Any, now: datetime) -> None:
     ctx = _Context(case.organization_id, _tz(case))
     if not ctx.policies:
         return
-    session = _Session(case, ctx)
+    session = _Session(case, ctx, new_case=True)
     for kind in _OPENING_KINDS:
         session.start(kind, case.created_at or now)
-    session.save()
+    session.save(new_case=True)
 
 
 def on_status_changed(*, case: Any, old: str, new: str, now: datetime) -> None:

@@ -119,7 +119,8 @@ def _fire(*, clock_id: int, trigger: str, now: datetime) -> int:
             "due_at": clock.due_at.isoformat() if clock.due_at else None,
             "policy": clock.policy_id,
         },
-        at=now,
+        # When it happened, not when the ticker noticed: reports count from the log.
+        at=(clock.warned_at if trigger == Trigger.WARNING else clock.breached_at) or now,
     )
     actions = 0
     rules = (

@@ -279,3 +279,19 @@ def test_a_calendar_without_open_time_never_refuses_a_case(tenant_a, caplog):
     res = clock(case, TargetKind.RESOLUTION)
     assert res.due_at is None and res.state == ClockState.RUNNING
     assert "no open time" in caplog.text
+
+
+def test_opening_a_case_with_a_policy_costs_a_fixed_number_of_queries(tenant_a):
+    """Policies, calendars and their slots are read once per case, clocks are inserted in
+    one statement and the badge row in another, however many clocks and cases there are."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    policy(tenant_a.org, rome_calendar(tenant_a.org))
+    open_case(tenant_a)
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as ctx:
+            open_case(tenant_a)
+        counts.append(len([q for q in ctx.captured_queries if "sla_" in q["sql"]]))
+    assert counts[0] == counts[1] <= 7, counts
