@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import Tenant
 
 from helpline.cases.models import Case
 from helpline.channels.models import Inbound, Mailbox, MailboxKind
+
+if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
+    from conftest import Tenant
 
 
 @dataclass

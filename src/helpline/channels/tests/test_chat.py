@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
 from channels.routing import URLRouter
-from conftest import Tenant
 from django.test import Client
 
 from helpline.cases.models import Case, Message
@@ -22,6 +21,9 @@ from helpline.channels.models import ChatSession, ChatSettings, ChatState
 from helpline.channels.ws import websocket_urlpatterns
 from helpline.notify.models import OutboundEmail, TemplateKind
 from helpline.routing.models import Queue
+
+if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
+    from conftest import Tenant
 
 
 class WebsocketCommunicator(ApplicationCommunicator):

@@ -4,8 +4,9 @@ tenant's items are 404s."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
-from conftest import Tenant
 from django.test import Client
 
 from helpline.cases.models import Case
@@ -14,6 +15,9 @@ from helpline.channels.models import Inbound, InboundState, Mailbox, MailboxKind
 from helpline.channels.tests.conftest import Boxes
 from helpline.customers.models import Asset
 from helpline.notify.models import OutboundEmail, OutboundState
+
+if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
+    from conftest import Tenant
 
 FAX_WITHOUT_DOCUMENT = (
     b"From: fax@gw.example\nTo: fax@comune.example\nSubject: Fax\nMessage-ID: <nofax@x>\n\n"

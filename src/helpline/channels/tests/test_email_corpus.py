@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import Tenant
 from django.utils import timezone
 
 from helpline.cases.models import Attachment, Case, Message
@@ -16,6 +15,9 @@ from helpline.channels.email.adapter import accept_email, ingest, process_inboun
 from helpline.channels.models import Inbound, InboundState, PecReceipt
 from helpline.channels.tests.conftest import Boxes, case_of
 from helpline.notify.models import OutboundEmail, TemplateKind
+
+if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
+    from conftest import Tenant
 
 CORPUS = Path(__file__).resolve().parents[4] / "tests" / "email_corpus"
 EXPECTED: dict[str, dict[str, Any]] = json.loads((CORPUS / "expected.json").read_text())

@@ -4,16 +4,18 @@ nothing is fetched twice or skipped, also across a crash, and flags stay untouch
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import Tenant
 from imap_tools import MailBoxUnencrypted
 
 from helpline.cases.models import Case
 from helpline.channels.email.imap import poll_once
 from helpline.channels.models import Inbound, Mailbox
 from helpline.channels.tests import dovecot
+
+if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
+    from conftest import Tenant
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

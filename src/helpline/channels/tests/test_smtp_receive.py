@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import smtplib
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import Tenant
 
 from helpline.cases.models import Case
 from helpline.channels.email.smtp import make_smtp
 from helpline.channels.models import Inbound, InboundState, Mailbox
 from helpline.channels.tests.servers import LoopThread
+
+if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
+    from conftest import Tenant
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

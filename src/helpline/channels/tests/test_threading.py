@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from conftest import Tenant
+from typing import TYPE_CHECKING
 
 from helpline.cases.choices import CaseType, Status
 from helpline.cases.models import Case
@@ -12,6 +12,9 @@ from helpline.channels.email.adapter import ingest
 from helpline.channels.models import ClosedCasePolicy, Mailbox
 from helpline.channels.tests.conftest import Boxes, case_of
 from helpline.notify.models import OutboundEmail
+
+if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
+    from conftest import Tenant
 
 
 def mail(

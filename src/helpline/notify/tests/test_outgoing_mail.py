@@ -7,11 +7,10 @@ from __future__ import annotations
 import email
 from datetime import timedelta
 from email import policy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiosmtpd.smtp import SMTP
-from conftest import Tenant
 from django.utils import timezone
 
 from helpline.cases.choices import MessageDirection
@@ -23,6 +22,9 @@ from helpline.channels.tests.servers import LoopThread, Sink
 from helpline.customers.models import Customer
 from helpline.notify.models import MailTemplate, OutboundEmail, OutboundState, TemplateKind
 from helpline.notify.outbox import send_due
+
+if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
+    from conftest import Tenant
 
 RAW = (
     "From: Maria Rossi <maria@example.it>\nTo: urp@comune.example\nSubject: Lampione spento\n"

@@ -3,10 +3,9 @@ consent with the notice version, abuse protection, and tenant isolation."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import Tenant
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -19,6 +18,9 @@ from helpline.customers.models import Asset, Consent
 from helpline.notify.models import OutboundEmail, TemplateKind
 from helpline.notify.services import status_token
 from helpline.portal.models import PrivacyNotice
+
+if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
+    from conftest import Tenant
 
 
 @pytest.fixture
