@@ -239,6 +239,7 @@ class BusinessCalendar:
         self._W: list[int] = []
         self._nW = 0
         self._Wdt: list[datetime | None] = []
+        self._Pdt: list[datetime | None] = []
 
     # --- compilation ---------------------------------------------------------------------
 
@@ -373,6 +374,7 @@ class BusinessCalendar:
         self._QD = [bisect.bisect_right(starts, ulo + k * DAY) for k in range(nk + 1)]
         self._W, self._nW = working, len(working)
         self._Wdt = [None] * len(working)
+        self._Pdt = [None] * len(points)
 
     def _ensure_day(self, d: int) -> None:
         """Compile the years around local day ``d`` (a year either side, so the zone's
@@ -557,7 +559,13 @@ class BusinessCalendar:
                 ce = self._CE
                 b = t // self._BK
                 j = _bisect_left(cum, t, ce[b], ce[b + 1])
-                return _fromts(points[j] - cum[j] + t, UTC)
+                c = cum[j]
+                if t != c:
+                    return _fromts(points[j] - c + t, UTC)
+                due = self._Pdt[j]  # at a closing time: kept as a datetime, as they repeat
+                if due is None:
+                    due = self._Pdt[j] = _fromts(points[j], UTC)
+                return due
         return _fromts(self._add_slow(u, seconds), UTC)
 
     def between(self, a: datetime, b: datetime) -> int:
