@@ -266,11 +266,6 @@ class BusinessCalendar:
                 if ivs is None:
                     ivs = touched[d] = list(days[d - base])
                 touched[d] = _subtract(_merge(ivs), (a - d * DAY, b - d * DAY))
-        for d, changed in touched.items():
-            days[d - base] = tuple(_merge(changed))
-        wcum = [0]
-        for day in days:
-            wcum.append(wcum[-1] + (1 if day else 0))
         trans: list[int] = []
         offs = [_offset_at_year_start(self.tz_name, y0 - 1)]
         for year in range(y0 - 1, y1 + 2):
@@ -278,6 +273,22 @@ class BusinessCalendar:
                 if off != offs[-1]:
                     trans.append(u)
                     offs.append(off)
+        # Wall times skipped when the clocks spring forward are no instant, so no open time:
+        # without them, a date open only in the skipped hour is no working day, and a date's
+        # open time ends where the skipped hour starts.
+        for t, before, after in zip(trans, offs, offs[1:], strict=False):
+            if after > before:
+                a, b = t + before, t + after
+                for d in range(max(a // DAY, base), min((b - 1) // DAY + 1, end)):
+                    ivs = touched.get(d)
+                    if ivs is None:
+                        ivs = touched[d] = list(days[d - base])
+                    touched[d] = _subtract(_merge(ivs), (a - d * DAY, b - d * DAY))
+        for d, changed in touched.items():
+            days[d - base] = tuple(_merge(changed))
+        wcum = [0]
+        for day in days:
+            wcum.append(wcum[-1] + (1 if day else 0))
         self._y0, self._y1, self._base = y0, y1, base
         self._days, self._wcum = days, wcum
         self._trans, self._offs = trans, offs

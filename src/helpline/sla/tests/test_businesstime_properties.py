@@ -195,16 +195,21 @@ def test_add_then_between_round_trips(data, minutes, split):
 def test_working_days_end_on_the_nth_working_date(data, n):
     cal, ref, start = data
     due = cal.add_working_days(start, n)
-    wall_due = ref.wall(due)
     # The due instant closes an open stretch: open just before, on a date with open time.
     assert ref.open_at(ref.wall(due - timedelta(minutes=1)))
     start_date = ref.wall(start).date()
 
+    def exists(wall: datetime) -> bool:  # not skipped by clocks springing forward
+        return ref.wall(wall.replace(tzinfo=ref.tz).astimezone(UTC)) == wall
+
     def working(d: date) -> bool:
         base = datetime.combine(d, datetime.min.time())
-        return any(ref.open_at(base + timedelta(minutes=m)) for m in range(0, 1440))
+        minutes = (base + timedelta(minutes=m) for m in range(0, 1440))
+        return any(ref.open_at(w) and exists(w) for w in minutes)
 
-    due_date = (wall_due - timedelta(minutes=1)).date()
+    # The date of the last open minute (an instant before the due one: on a night when the
+    # clocks spring forward at midnight, the minute before 01:00 is 23:59 of the day before).
+    due_date = ref.wall(due - timedelta(minutes=1)).date()
     between = [
         start_date + timedelta(days=k)
         for k in range(1, (due_date - start_date).days + 1)
@@ -358,3 +363,20 @@ def test_zero_working_days_is_today_close_while_today_is_still_open() -> None:
     u = int(close.timestamp())
     assert cal.add_working_days_seconds(u - 1, 0) == u
     assert cal.add_working_days_seconds(u, 0) == int(monday_close.timestamp())
+
+
+def test_working_days_skip_the_wall_times_lost_when_clocks_spring_forward() -> None:
+    """A night slot ending in the hour the clocks skip closes its date at the change (not
+    after an hour that never opened), and a date open only in that hour is no working day."""
+    rome = BusinessCalendar(tz="Europe/Rome", slots=[Slot(5, 22 * 60, 2 * 60 + 30)])
+    saturday = datetime(2024, 3, 30, 12, tzinfo=UTC)  # Rome skips 02:00-03:00 on Sunday 31
+    assert rome.add_working_days(saturday, 1) == datetime(2024, 3, 31, 1, tzinfo=UTC)
+    assert rome.between(saturday, datetime(2024, 4, 1, tzinfo=UTC)) == 4 * 3600  # 22-02
+
+    # São Paulo skipped 00:00-01:00 on Sunday 4 November 2018.
+    sp = BusinessCalendar(tz="America/Sao_Paulo", slots=[Slot(5, 21 * 60 + 40, 30)])
+    saturday = datetime(2018, 11, 3, 12, tzinfo=UTC)
+    assert sp.add_working_days(saturday, 0) == datetime(2018, 11, 4, 3, tzinfo=UTC)  # 24:00
+    # Sunday 4 had only 00:00-00:30: the next working day is Saturday 10 (until 24:00).
+    assert sp.add_working_days(saturday, 1) == datetime(2018, 11, 11, 2, tzinfo=UTC)
+    assert sp.add_working_days(saturday, 2) == datetime(2018, 11, 11, 2, 30, tzinfo=UTC)
