@@ -25,9 +25,10 @@ compilation builds, once, arrays in plain UTC seconds: the open stretches with a
 open seconds, and per working day its closing instant (see ``_build_utc``). A question is then
 integer arithmetic with a ``bisect`` over the few entries of one day (a day index narrows it),
 however many weeks, holidays, closures and clock changes the target spans: no zone lookup and
-no datetime made per call, except the conversions at the edge of the datetime API (one
-subtraction in, one ``fromtimestamp`` out; working-day deadlines are kept as datetimes, as
-they repeat). Years are compiled lazily; an instant or a target outside the compiled years
+no datetime made per call but the answer: a datetime converts to seconds with one subtraction,
+and the answer is a kept datetime (the end of its open stretch, or of its working day: they
+repeat) minus a kept ``timedelta`` (made once per number of seconds), which costs a third of
+``fromtimestamp``. Years are compiled lazily; an instant or a target outside the compiled years
 compiles more and asks again.
 
 A calendar with no open time (no slots and no future extra opening) raises ``NoOpenTime``
@@ -129,6 +130,10 @@ def from_utc_seconds(s: int) -> datetime:
 
 # Bound once: the hot paths call this per computation.
 _fromts = datetime.fromtimestamp
+#: timedelta(seconds=n) for 0 < n < DAY, made on first use (at most a day's worth): a kept
+#: datetime minus a kept timedelta costs a third of ``fromtimestamp``, and making the
+#: timedelta would cost as much as making the datetime.
+_STEPS: dict[int, timedelta] = {}
 _bisect_left = bisect.bisect_left
 _bisect_right = bisect.bisect_right
 
@@ -315,7 +320,8 @@ class BusinessCalendar:
           date, ``_X[i]`` the UTC second its date's open time ends when read with the piece's
           offset (``_ulo - 1`` if the date has none). ``_QD[k]``: as ``_PD`` for ``_Q``.
         - ``_W[m]``: the UTC end of the m-th working day of the range (1-based), and
-          ``_Wdt[m]`` the same as a datetime once asked for (working-day deadlines repeat).
+          ``_Wdt[m]`` the same as a datetime once asked for (working-day deadlines repeat);
+          ``_Pdt[j]`` likewise for the points of ``_P``.
         """
         base, days, wcum = self._base, self._days, self._wcum
         ulo = (base + 1) * DAY
@@ -549,7 +555,7 @@ class BusinessCalendar:
         return self.wall_to_utc(pos + n * DAY)
 
     # --- public API (datetimes) ------------------------------------------------------------
-    # Converted once at each edge: ``timestamp()`` in, one ``fromtimestamp`` out.
+    # Converted at the edges: one subtraction in; out, a kept datetime (see _STEPS).
 
     def add(self, start: datetime, seconds: int) -> datetime:
         try:  # utc_seconds(start), inline
@@ -570,12 +576,17 @@ class BusinessCalendar:
                 ce = self._CE
                 b = t // self._BK
                 j = _bisect_left(cum, t, ce[b], ce[b + 1])
-                c = cum[j]
-                if t != c:
-                    return _fromts(points[j] - c + t, UTC)
-                due = self._Pdt[j]  # at a closing time: kept as a datetime, as they repeat
+                due = self._Pdt[j]  # the stretch's end as a datetime, kept: they repeat
                 if due is None:
                     due = self._Pdt[j] = _fromts(points[j], UTC)
+                back = cum[j] - t  # the deadline lies this far before the stretch's end
+                if back:
+                    step = _STEPS.get(back)
+                    if step is None:
+                        if back >= DAY:
+                            return _fromts(points[j] - back, UTC)
+                        step = _STEPS[back] = timedelta(seconds=back)
+                    return due - step
                 return due
         return _fromts(self._add_slow(u, seconds), UTC)
 
