@@ -17,12 +17,19 @@ Definitions (the hypothesis tests check them against a minute-by-minute referenc
   with any open time) after the start's date; n = 0 means the end of the start's own
   working day if it still has open time after ``start``, else the next working day's end.
 
-How it stays fast: wall-clock time is counted in seconds since 1970-01-01 *as if* UTC
-("local seconds"); for every day of the years in use there is a prefix sum of open seconds
-and one of working days, so finding where a target is reached is a ``bisect`` in a list,
-however many weeks, holidays and closures it spans. The zone's UTC offset changes (DST) split
-the timeline into segments of constant offset; inside one, local seconds are UTC seconds
-plus the offset. Years are compiled lazily, one at a time (holidays come per year).
+How it stays fast: the calendar is compiled in wall-clock time, counted in seconds since
+1970-01-01 *as if* UTC ("local seconds"): the open intervals of every date of the years in use
+(holidays come per year). The zone's UTC offset changes (DST) split the timeline into segments
+of constant offset; inside one, local seconds are UTC seconds plus the offset. From these the
+compilation builds, once, arrays in plain UTC seconds: the open stretches with a prefix sum of
+open seconds, and per working day its closing instant (see ``_build_utc``). A question is then
+integer arithmetic with a ``bisect`` over the few entries of one day (a day index narrows it),
+however many weeks, holidays, closures and clock changes the target spans: no zone lookup and
+no datetime made per call but the answer: a datetime converts to seconds with one subtraction,
+and the answer is a kept datetime (the end of its open stretch, or of its working day: they
+repeat) minus a kept ``timedelta`` (made once per number of seconds), which costs a third of
+``fromtimestamp``. Years are compiled lazily; an instant or a target outside the compiled years
+compiles more and asks again.
 
 A calendar with no open time (no slots and no future extra opening) raises ``NoOpenTime``
 instead of searching forever; so does any target not reached within ``HORIZON_YEARS``.
@@ -36,6 +43,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 DAY = 86_400
@@ -107,12 +115,27 @@ def local_seconds(wall: datetime) -> int:
 
 
 def utc_seconds(at: datetime) -> int:
-    """An aware datetime as whole UTC seconds (sub-second parts dropped)."""
-    return math.floor(at.timestamp())
+    """An aware datetime as whole UTC seconds (sub-second parts dropped; a naive one is read
+    as the machine's local time, as ``timestamp()`` does)."""
+    try:
+        delta = at - _EPOCH_UTC
+    except TypeError:
+        return math.floor(at.timestamp())
+    return delta.days * DAY + delta.seconds
 
 
 def from_utc_seconds(s: int) -> datetime:
     return datetime.fromtimestamp(s, UTC)
+
+
+# Bound once: the hot paths call this per computation.
+_fromts = datetime.fromtimestamp
+#: timedelta(seconds=n) for 0 < n < DAY, made on first use (at most a day's worth): a kept
+#: datetime minus a kept timedelta costs a third of ``fromtimestamp``, and making the
+#: timedelta would cost as much as making the datetime.
+_STEPS: dict[int, timedelta] = {}
+_bisect_left = bisect.bisect_left
+_bisect_right = bisect.bisect_right
 
 
 def _year_start_day(year: int) -> int:
@@ -201,13 +224,27 @@ class BusinessCalendar:
         # Compiled range: days [base, base + ndays) and the zone's changes in those years.
         self._y0 = self._y1 = 0
         self._base = 0
-        self._cum: list[int] = [0]
         self._wcum: list[int] = [0]
         self._days: list[tuple[Interval, ...]] = []
         self._trans: list[int] = []
-        self._offs: list[int] = []
+        self._offs: list[int] = [0]
         self._lo = self._hi = 0  # days d with _lo <= d < _hi need no compilation
-        self._range_end = 0
+        # The UTC arrays (see _build_utc); empty: every lookup falls to the slow path.
+        self._ulo = self._uhi = self._dlo = self._nK = 0
+        self._P: list[int] = []
+        self._C: list[int] = []
+        self._total = 0
+        self._PD: list[int] = []
+        self._BK = 3600
+        self._CE: list[int] = []
+        self._Q: list[int] = []
+        self._WB: list[int] = []
+        self._X: list[int] = []
+        self._QD: list[int] = []
+        self._W: list[int] = []
+        self._nW = 0
+        self._Wdt: list[datetime | None] = []
+        self._Pdt: list[datetime | None] = []
 
     # --- compilation ---------------------------------------------------------------------
 
@@ -234,14 +271,6 @@ class BusinessCalendar:
                 if ivs is None:
                     ivs = touched[d] = list(days[d - base])
                 touched[d] = _subtract(_merge(ivs), (a - d * DAY, b - d * DAY))
-        for d, changed in touched.items():
-            days[d - base] = tuple(_merge(changed))
-        cum = [0]
-        wcum = [0]
-        for day in days:
-            total = sum(e - s for s, e in day)
-            cum.append(cum[-1] + total)
-            wcum.append(wcum[-1] + (1 if total else 0))
         trans: list[int] = []
         offs = [_offset_at_year_start(self.tz_name, y0 - 1)]
         for year in range(y0 - 1, y1 + 2):
@@ -249,12 +278,120 @@ class BusinessCalendar:
                 if off != offs[-1]:
                     trans.append(u)
                     offs.append(off)
+        # Wall times skipped when the clocks spring forward are no instant, so no open time:
+        # without them, a date open only in the skipped hour is no working day, and a date's
+        # open time ends where the skipped hour starts.
+        for t, before, after in zip(trans, offs, offs[1:], strict=False):
+            if after > before:
+                a, b = t + before, t + after
+                for d in range(max(a // DAY, base), min((b - 1) // DAY + 1, end)):
+                    ivs = touched.get(d)
+                    if ivs is None:
+                        ivs = touched[d] = list(days[d - base])
+                    touched[d] = _subtract(_merge(ivs), (a - d * DAY, b - d * DAY))
+        for d, changed in touched.items():
+            days[d - base] = tuple(_merge(changed))
+        wcum = [0]
+        for day in days:
+            wcum.append(wcum[-1] + (1 if day else 0))
         self._y0, self._y1, self._base = y0, y1, base
-        self._days, self._cum, self._wcum = days, cum, wcum
+        self._days, self._wcum = days, wcum
         self._trans, self._offs = trans, offs
         self._lo, self._hi = base + 1, base + len(days) - 1
-        # The compiled days end at local midnight of y1 + 1; stay a day clear of it.
-        self._range_end = (base + len(days) - 1) * DAY - 14 * 3600
+        self._build_utc()
+
+    def _build_utc(self) -> None:
+        """The compiled days as UTC arrays, for the hot paths (no zone arithmetic per call).
+
+        Valid for UTC seconds in ``[_ulo, _uhi)``, whole days a day inside the compiled local
+        days (so any offset fits); ``_nK`` of them:
+
+        - ``_P``: the open stretches as UTC ``[start, end)`` pairs, flattened and sorted, so
+          an even index is a start and an odd one an end. They are the preimage of the local
+          open intervals under the zone's offsets: a night slot on the night the clocks go
+          back is an hour longer, wall times in a spring-forward gap have no instant.
+          Zero-length pairs at ``_ulo`` and ``_uhi`` frame them.
+        - ``_C``: the open seconds from ``_ulo`` to each point of ``_P``; ``_total`` the last.
+        - ``_PD[k]``: where UTC day k (from ``_ulo``) starts in ``_P`` (``bisect_right``), so
+          a lookup bisects the few points of one day; ``_CE[b]``: where ``b * _BK`` open
+          seconds fall in ``_C`` (``bisect_left``), ``_BK`` about a day's open time.
+        - ``_Q``: the UTC seconds where the local date (or the offset) changes; for the
+          piece starting at ``_Q[i]``: ``_WB[i]`` the working days up to and including its
+          date, ``_X[i]`` the UTC second its date's open time ends when read with the piece's
+          offset (``_ulo - 1`` if the date has none). ``_QD[k]``: as ``_PD`` for ``_Q``.
+        - ``_W[m]``: the UTC end of the m-th working day of the range (1-based), and
+          ``_Wdt[m]`` the same as a datetime once asked for (working-day deadlines repeat);
+          ``_Pdt[j]`` likewise for the points of ``_P``.
+        """
+        base, days, wcum = self._base, self._days, self._wcum
+        ulo = (base + 1) * DAY
+        uhi = (base + len(days) - 1) * DAY
+        trans, offs = self._trans, self._offs
+        cuts = [ulo, *(t for t in trans if ulo < t < uhi), uhi]
+        points, cum = [ulo, ulo], [0, 0]
+        total = 0
+        starts: list[int] = []
+        wbefore: list[int] = []
+        ends: list[int] = []
+        for a, b in pairwise(cuts):
+            o = offs[bisect.bisect_right(trans, a)]
+            la, lb = a + o, b + o  # the segment's local window
+            first, last = la // DAY, (lb - 1) // DAY
+            for d in range(first, last + 1):
+                day = days[d - base]
+                # The piece of this segment on date d: local date and offset constant.
+                starts.append(a if d == first else d * DAY - o)
+                wbefore.append(wcum[d + 1 - base])
+                ends.append(d * DAY + day[-1][1] - o if day else ulo - 1)
+                for s, e in day:
+                    lo = d * DAY + s
+                    hi = d * DAY + e
+                    if lo < la:
+                        lo = la
+                    if hi > lb:
+                        hi = lb
+                    if lo >= hi:
+                        continue
+                    lo -= o
+                    hi -= o
+                    if points[-1] == lo:  # touching the previous stretch: extend it
+                        points[-1] = hi
+                        total += hi - lo
+                        cum[-1] = total
+                    else:
+                        points.append(lo)
+                        cum.append(total)
+                        total += hi - lo
+                        points.append(hi)
+                        cum.append(total)
+        points += [uhi, uhi]
+        cum += [total, total]
+        starts.append(uhi)
+        wbefore.append(0)
+        ends.append(0)
+        nk = (uhi - ulo) // DAY
+        bucket = max(3600, total // max(nk, 1))
+        working = [0]
+        ti, ntrans = 0, len(trans)
+        for k, day in enumerate(days):
+            if day:
+                pos = (base + k) * DAY + day[-1][1]
+                while ti < ntrans and trans[ti] <= pos - 50_400:
+                    ti += 1
+                if ti == ntrans or trans[ti] > pos + 50_400:  # no change near: as wall_to_utc
+                    working.append(pos - offs[ti])
+                else:
+                    working.append(self.wall_to_utc(pos))
+        self._ulo, self._uhi, self._dlo, self._nK = ulo, uhi, base + 1, nk
+        self._P, self._C, self._total = points, cum, total
+        self._PD = [bisect.bisect_right(points, ulo + k * DAY) for k in range(nk + 1)]
+        self._BK = bucket
+        self._CE = [bisect.bisect_left(cum, b * bucket) for b in range(total // bucket + 2)]
+        self._Q, self._WB, self._X = starts, wbefore, ends
+        self._QD = [bisect.bisect_right(starts, ulo + k * DAY) for k in range(nk + 1)]
+        self._W, self._nW = working, len(working)
+        self._Wdt = [None] * len(working)
+        self._Pdt = [None] * len(points)
 
     def _ensure_day(self, d: int) -> None:
         """Compile the years around local day ``d`` (a year either side, so the zone's
@@ -267,45 +404,28 @@ class BusinessCalendar:
             return
         self._compile_days(min(self._y0, year - 1), max(self._y1, year + 1))
 
-    # --- local time ----------------------------------------------------------------------
-
-    def _day(self, d: int) -> tuple[Interval, ...]:
-        return self._days[d - self._base]
-
-    def _cum_at(self, pos: int) -> int:
-        """Open seconds from the start of the compiled range to local second ``pos``."""
-        d = pos // DAY
-        self._ensure_day(d)
-        r = pos - d * DAY
-        total = self._cum[d - self._base]
-        for s, e in self._days[d - self._base]:
-            if r <= s:
-                break
-            total += (r if r < e else e) - s
-        return total
-
-    def _pos_for(self, c: int, start_year: int) -> int:
-        """The earliest local second at which the running total reaches ``c`` (> 0)."""
-        while c > self._cum[-1]:
-            self._grow(start_year)
-        i = bisect.bisect_left(self._cum, c)
-        d = self._base + i - 1
-        rem = c - self._cum[i - 1]
-        for s, e in self._days[i - 1]:
-            if rem <= e - s:
-                return d * DAY + s + rem
-            rem -= e - s
-        raise AssertionError("prefix sums out of step with the day's intervals")
+    def _cover(self, u: int) -> None:
+        """Compile the years needed for UTC second ``u`` to lie in ``[_ulo, _uhi)``."""
+        self._ensure_day((u + 14 * 3600) // DAY)
+        self._ensure_day((u - 14 * 3600) // DAY)
 
     def _grow(self, start_year: int) -> None:
-        """Compile one more year at the end, or give up if no open time can follow."""
+        """Compile more years at the end, or give up if no open time can follow."""
         if self._y1 + 1 - start_year > HORIZON_YEARS:
             raise NoOpenTime(f"no open time within {HORIZON_YEARS} years")
         if self.week_seconds == 0:
             last = self._last_opening
             if last is None or last // DAY + 2 < self._base + len(self._days):
                 raise NoOpenTime("the calendar has no open time after this date")
-        self._compile_days(self._y0, self._y1 + 1)
+        # Half the compiled span at a time (at least a year), so a target that runs far
+        # ahead compiles a few times rather than once a year; never past the horizon.
+        step = max(1, (self._y1 - self._y0 + 1) // 2)
+        self._compile_days(self._y0, min(self._y1 + step, start_year + HORIZON_YEARS))
+
+    # --- local time ----------------------------------------------------------------------
+
+    def _day(self, d: int) -> tuple[Interval, ...]:
+        return self._days[d - self._base]
 
     # --- zone segments ---------------------------------------------------------------------
 
@@ -315,8 +435,52 @@ class BusinessCalendar:
         end = self._trans[i] if i < len(self._trans) else None
         return self._offs[i], end
 
-    def _range_end_utc(self) -> int:
-        return self._range_end
+    # --- the UTC-array lookups ------------------------------------------------------------
+    # The public methods inline these (a method call costs as much as a lookup) and fall back
+    # to the slow path, which compiles the years needed, outside the compiled range.
+
+    def _add_in_range(self, u: int, budget: int) -> int | None:
+        """``add_seconds`` if ``u`` and the deadline lie in the compiled range, else None."""
+        k = (u - self._ulo) // DAY
+        if 0 <= k < self._nK:
+            points, pd, cum = self._P, self._PD, self._C
+            i = _bisect_right(points, u, pd[k], pd[k + 1])
+            t = cum[i - 1] + budget
+            if i & 1:  # u lies in the open stretch starting at points[i - 1]
+                t += u - points[i - 1]
+            if t <= self._total:
+                ce = self._CE
+                b = t // self._BK
+                j = _bisect_left(cum, t, ce[b], ce[b + 1])  # odd: the end of t's stretch
+                return points[j] - cum[j] + t
+        return None
+
+    def _working_day_index(self, u: int, n: int) -> int | None:
+        """The index in ``_W`` of ``add_working_days_seconds(u, n)``, None outside."""
+        k = (u - self._ulo) // DAY
+        if n >= 0 and 0 <= k < self._nK:
+            qd = self._QD
+            i = _bisect_right(self._Q, u, qd[k], qd[k + 1]) - 1
+            want = self._WB[i] + (n or (0 if u < self._X[i] else 1))
+            if want < self._nW:
+                return want
+        return None
+
+    def _add_slow(self, u: int, budget: int) -> int:
+        start_year = from_utc_seconds(u).year
+        self._cover(u)
+        while (due := self._add_in_range(u, budget)) is None:
+            self._grow(start_year)
+        return due
+
+    def _working_day_slow(self, u: int, n: int) -> int:
+        if n < 0:
+            raise ValueError("a number of working days cannot be negative")
+        start_year = from_utc_seconds(u).year
+        self._cover(u)
+        while (want := self._working_day_index(u, n)) is None:
+            self._grow(start_year)
+        return want
 
     # --- public API (UTC seconds) ----------------------------------------------------------
 
@@ -324,36 +488,37 @@ class BusinessCalendar:
         """The UTC second at which ``budget`` seconds of open time have passed since ``start``."""
         if budget <= 0:
             return start
-        start_year = from_utc_seconds(start).year
-        u = start
-        self._ensure_day((u + 14 * 3600) // DAY)
-        self._ensure_day((u - 14 * 3600) // DAY)
-        while True:
-            off, seg_end = self._segment(u)
-            range_end = self._range_end_utc()
-            stop = range_end if seg_end is None or seg_end > range_end else seg_end
-            la = u + off
-            ca = self._cum_at(la)
-            avail = self._cum_at(stop + off) - ca
-            if budget <= avail:
-                return self._pos_for(ca + budget, start_year) - off
-            budget -= avail
-            u = stop
-            if stop == range_end:
-                self._grow(start_year)
+        k = (start - self._ulo) // DAY
+        if 0 <= k < self._nK:  # inline _add_in_range
+            points, pd, cum = self._P, self._PD, self._C
+            i = _bisect_right(points, start, pd[k], pd[k + 1])
+            t = cum[i - 1] + budget
+            if i & 1:
+                t += start - points[i - 1]
+            if t <= self._total:
+                ce = self._CE
+                b = t // self._BK
+                j = _bisect_left(cum, t, ce[b], ce[b + 1])
+                return points[j] - cum[j] + t
+        return self._add_slow(start, budget)
 
     def between_seconds(self, a: int, b: int) -> int:
         """Open seconds between UTC seconds ``a`` and ``b`` (0 if ``b <= a``)."""
-        total = 0
-        u = a
-        self._ensure_day((u - 14 * 3600) // DAY)
-        self._ensure_day((b + 14 * 3600) // DAY)
-        while u < b:
-            off, seg_end = self._segment(u)
-            stop = b if seg_end is None or seg_end > b else seg_end
-            total += self._cum_at(stop + off) - self._cum_at(u + off)
-            u = stop
-        return total
+        if b <= a:
+            return 0
+        ulo = self._ulo
+        if not (ulo <= a and b < self._uhi):
+            self._cover(a)
+            self._cover(b)
+            ulo = self._ulo
+        points, pd, cum = self._P, self._PD, self._C
+        k = (a - ulo) // DAY
+        i = _bisect_right(points, a, pd[k], pd[k + 1])
+        ca = cum[i - 1] + a - points[i - 1] if i & 1 else cum[i - 1]
+        k = (b - ulo) // DAY
+        i = _bisect_right(points, b, pd[k], pd[k + 1])
+        cb = cum[i - 1] + b - points[i - 1] if i & 1 else cum[i - 1]
+        return cb - ca
 
     def to_local(self, u: int) -> int:
         self._ensure_day(u // DAY)
@@ -374,23 +539,15 @@ class BusinessCalendar:
 
     def add_working_days_seconds(self, start: int, n: int) -> int:
         """See the module docstring: the end of the n-th working day after start's date."""
-        if n < 0:
-            raise ValueError("a number of working days cannot be negative")
-        pos = self.to_local(start)
-        d = pos // DAY
-        self._ensure_day(d + 1)
-        start_year = from_utc_seconds(start).year
-        if n == 0:
-            ivs = self._day(d)
-            if ivs and ivs[-1][1] > pos - d * DAY:
-                return self.wall_to_utc(d * DAY + ivs[-1][1])
-            n = 1
-        want = self._wcum[d + 1 - self._base] + n
-        while want > self._wcum[-1]:
-            self._grow(start_year)
-        i = bisect.bisect_left(self._wcum, want)
-        day = self._base + i - 1
-        return self.wall_to_utc(day * DAY + self._days[i - 1][-1][1])
+        k = (start - self._ulo) // DAY
+        if n >= 0 and 0 <= k < self._nK:  # inline _working_day_index
+            qd = self._QD
+            i = _bisect_right(self._Q, start, qd[k], qd[k + 1]) - 1
+            want = self._WB[i] + (n or (0 if start < self._X[i] else 1))
+            if want < self._nW:
+                return self._W[want]
+        want = self._working_day_slow(start, n)  # recompiles: read _W afterwards
+        return self._W[want]
 
     def add_calendar_days_seconds(self, start: int, n: int) -> int:
         """The same wall-clock time ``n`` dates later."""
@@ -398,15 +555,63 @@ class BusinessCalendar:
         return self.wall_to_utc(pos + n * DAY)
 
     # --- public API (datetimes) ------------------------------------------------------------
+    # Converted at the edges: one subtraction in; out, a kept datetime (see _STEPS).
 
     def add(self, start: datetime, seconds: int) -> datetime:
-        return from_utc_seconds(self.add_seconds(utc_seconds(start), seconds))
+        try:  # utc_seconds(start), inline
+            delta = start - _EPOCH_UTC
+        except TypeError:
+            delta = timedelta(seconds=utc_seconds(start))
+        u = delta.days * DAY + delta.seconds
+        if seconds <= 0:
+            return _fromts(u, UTC)
+        k = delta.days - self._dlo  # (u - _ulo) // DAY
+        if 0 <= k < self._nK:  # inline _add_in_range
+            points, pd, cum = self._P, self._PD, self._C
+            i = _bisect_right(points, u, pd[k], pd[k + 1])
+            t = cum[i - 1] + seconds
+            if i & 1:
+                t += u - points[i - 1]
+            if t <= self._total:
+                ce = self._CE
+                b = t // self._BK
+                j = _bisect_left(cum, t, ce[b], ce[b + 1])
+                due = self._Pdt[j]  # the stretch's end as a datetime, kept: they repeat
+                if due is None:
+                    due = self._Pdt[j] = _fromts(points[j], UTC)
+                back = cum[j] - t  # the deadline lies this far before the stretch's end
+                if back:
+                    step = _STEPS.get(back)
+                    if step is None:
+                        if back >= DAY:
+                            return _fromts(points[j] - back, UTC)
+                        step = _STEPS[back] = timedelta(seconds=back)
+                    return due - step
+                return due
+        return _fromts(self._add_slow(u, seconds), UTC)
 
     def between(self, a: datetime, b: datetime) -> int:
         return self.between_seconds(utc_seconds(a), utc_seconds(b))
 
     def add_working_days(self, start: datetime, n: int) -> datetime:
-        return from_utc_seconds(self.add_working_days_seconds(utc_seconds(start), n))
+        try:  # utc_seconds(start), inline
+            delta = start - _EPOCH_UTC
+        except TypeError:
+            delta = timedelta(seconds=utc_seconds(start))
+        u = delta.days * DAY + delta.seconds
+        k = delta.days - self._dlo  # (u - _ulo) // DAY
+        if n >= 0 and 0 <= k < self._nK:  # inline _working_day_index
+            qd = self._QD
+            i = _bisect_right(self._Q, u, qd[k], qd[k + 1]) - 1
+            want = self._WB[i] + (n or (0 if u < self._X[i] else 1))
+            if want >= self._nW:
+                want = self._working_day_slow(u, n)
+        else:
+            want = self._working_day_slow(u, n)
+        due = self._Wdt[want]
+        if due is None:
+            due = self._Wdt[want] = _fromts(self._W[want], UTC)
+        return due
 
     def add_calendar_days(self, start: datetime, n: int) -> datetime:
         return from_utc_seconds(self.add_calendar_days_seconds(utc_seconds(start), n))

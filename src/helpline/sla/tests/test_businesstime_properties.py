@@ -8,6 +8,8 @@ Brazil's DST before 2019), with starts near the clock changes.
 
 from __future__ import annotations
 
+import contextlib
+import copy
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -193,23 +195,37 @@ def test_add_then_between_round_trips(data, minutes, split):
 def test_working_days_end_on_the_nth_working_date(data, n):
     cal, ref, start = data
     due = cal.add_working_days(start, n)
-    wall_due = ref.wall(due)
     # The due instant closes an open stretch: open just before, on a date with open time.
     assert ref.open_at(ref.wall(due - timedelta(minutes=1)))
     start_date = ref.wall(start).date()
 
+    def exists(wall: datetime) -> bool:  # not skipped by clocks springing forward
+        return ref.wall(wall.replace(tzinfo=ref.tz).astimezone(UTC)) == wall
+
     def working(d: date) -> bool:
         base = datetime.combine(d, datetime.min.time())
-        return any(ref.open_at(base + timedelta(minutes=m)) for m in range(0, 1440))
+        minutes = (base + timedelta(minutes=m) for m in range(0, 1440))
+        return any(ref.open_at(w) and exists(w) for w in minutes)
 
-    due_date = (wall_due - timedelta(minutes=1)).date()
+    # The date of the last open minute (an instant before the due one: on a night when the
+    # clocks spring forward at midnight, the minute before 01:00 is 23:59 of the day before).
+    due_date = ref.wall(due - timedelta(minutes=1)).date()
     between = [
         start_date + timedelta(days=k)
         for k in range(1, (due_date - start_date).days + 1)
         if working(start_date + timedelta(days=k))
     ]
-    if n == 0 and due_date == start_date:
-        return
+    if n == 0:
+        # Today's close if today still has open time after the start, else as n = 1.
+        rest_of_today = []
+        u = start
+        while ref.wall(u).date() == start_date:
+            rest_of_today.append(ref.open_at(ref.wall(u)))
+            u += timedelta(minutes=1)
+        assert (due_date == start_date) == any(rest_of_today)
+        if due_date == start_date:
+            assert due > start
+            return
     assert len(between) == max(n, 1)
     assert working(due_date)
 
@@ -266,3 +282,101 @@ def test_sixty_working_days_skip_italian_holidays() -> None:
     # Mon 1 Dec 2025, 60 working days: Dec 8, 25, 26 and Jan 1, 6 are holidays.
     due = cal.add_working_days(datetime(2025, 12, 1, 9, tzinfo=UTC), 60)
     assert due == datetime(2026, 3, 2, 16, tzinfo=UTC)  # 17:00 in Rome
+
+
+@FAST
+@given(
+    data=calendars(),
+    minutes=st.integers(0, 3000),
+    n=st.integers(0, 8),
+    span=st.integers(0, 12 * 1440),
+    far=st.sampled_from([-30, -3, 3, 30]),
+)
+def test_answers_do_not_depend_on_the_years_compiled_before(data, minutes, n, span, far):
+    """The hot paths read arrays built for the years compiled so far; a calendar asked
+    about distant years first (before or after: the range is rebuilt, wider) answers
+    exactly as a fresh one, in seconds and in datetimes."""
+    cal, _ref, start = data
+    warm = copy.deepcopy(cal)
+    elsewhere = start + timedelta(days=365 * far)
+    for probe in (warm.add, warm.add_working_days):
+        with contextlib.suppress(NoOpenTime):
+            probe(elsewhere, 1)
+    end = start + timedelta(minutes=span)
+    u = int(start.timestamp())
+
+    def answers(c: BusinessCalendar) -> list[object]:
+        out: list[object] = [c.between(start, end), c.between_seconds(u, u + span * 60)]
+        for fn in (
+            lambda: c.add(start, minutes * 60),
+            lambda: c.add_seconds(u, minutes * 60),
+            lambda: c.add_working_days(start, n),
+            lambda: c.add_working_days_seconds(u, n),
+        ):
+            try:
+                out.append(fn())
+            except NoOpenTime:
+                out.append("no open time")
+        return out
+
+    assert answers(warm) == answers(cal)
+
+
+def test_sub_second_and_zoned_starts_count_from_the_whole_utc_second() -> None:
+    slots = [Slot(d, 9 * 60, 17 * 60) for d in range(5)]
+    cal = BusinessCalendar(tz="Europe/Rome", slots=slots)
+    start = datetime(2026, 3, 4, 10, 0, 0, tzinfo=UTC)
+    late = start + timedelta(microseconds=999_999)
+    zoned = start.astimezone(ZoneInfo("America/Sao_Paulo"))
+    due = cal.add(start, 3600)
+    assert due == datetime(2026, 3, 4, 11, tzinfo=UTC)
+    assert due.tzinfo is UTC
+    assert cal.add(late, 3600) == cal.add(zoned, 3600) == due
+    assert cal.add(late, 0) == start
+    assert cal.between(late, due) == cal.between(zoned, due) == 3600
+    assert cal.add_working_days(late, 1) == cal.add_working_days(zoned, 1)
+    assert cal.add_working_days(start, 1) == datetime(2026, 3, 5, 16, tzinfo=UTC)  # 17:00 CET
+
+
+def test_a_negative_number_of_working_days_is_refused() -> None:
+    cal = BusinessCalendar(tz="UTC", slots=[Slot(0, 540, 1020)])
+    start = datetime(2026, 3, 4, tzinfo=UTC)
+    with pytest.raises(ValueError, match="negative"):
+        cal.add_working_days(start, -1)
+    cal.add_working_days(start, 1)  # compiled: the fast path refuses it too
+    with pytest.raises(ValueError, match="negative"):
+        cal.add_working_days_seconds(int(start.timestamp()), -1)
+
+
+def test_zero_working_days_is_today_close_while_today_is_still_open() -> None:
+    """0 working days (the same day): today's close up to its last open second, then the next
+    working day's close."""
+    slots = [Slot(d, 8 * 60 + 30, 12 * 60 + 30) for d in range(5)]
+    slots += [Slot(d, 14 * 60, 17 * 60) for d in range(5)]
+    cal = BusinessCalendar(tz="Europe/Rome", slots=slots)
+    close = datetime(2026, 3, 27, 16, tzinfo=UTC)  # Friday 17:00 in Rome (CET)
+    monday_close = datetime(2026, 3, 30, 15, tzinfo=UTC)  # 17:00 CEST after the change
+    assert cal.add_working_days(close - timedelta(seconds=1), 0) == close
+    assert cal.add_working_days(close, 0) == monday_close
+    assert cal.add_working_days(close + timedelta(minutes=30), 0) == monday_close
+    assert cal.add_working_days(close - timedelta(hours=16), 0) == close  # 01:00, before opening
+    u = int(close.timestamp())
+    assert cal.add_working_days_seconds(u - 1, 0) == u
+    assert cal.add_working_days_seconds(u, 0) == int(monday_close.timestamp())
+
+
+def test_working_days_skip_the_wall_times_lost_when_clocks_spring_forward() -> None:
+    """A night slot ending in the hour the clocks skip closes its date at the change (not
+    after an hour that never opened), and a date open only in that hour is no working day."""
+    rome = BusinessCalendar(tz="Europe/Rome", slots=[Slot(5, 22 * 60, 2 * 60 + 30)])
+    saturday = datetime(2024, 3, 30, 12, tzinfo=UTC)  # Rome skips 02:00-03:00 on Sunday 31
+    assert rome.add_working_days(saturday, 1) == datetime(2024, 3, 31, 1, tzinfo=UTC)
+    assert rome.between(saturday, datetime(2024, 4, 1, tzinfo=UTC)) == 4 * 3600  # 22-02
+
+    # São Paulo skipped 00:00-01:00 on Sunday 4 November 2018.
+    sp = BusinessCalendar(tz="America/Sao_Paulo", slots=[Slot(5, 21 * 60 + 40, 30)])
+    saturday = datetime(2018, 11, 3, 12, tzinfo=UTC)
+    assert sp.add_working_days(saturday, 0) == datetime(2018, 11, 4, 3, tzinfo=UTC)  # 24:00
+    # Sunday 4 had only 00:00-00:30: the next working day is Saturday 10 (until 24:00).
+    assert sp.add_working_days(saturday, 1) == datetime(2018, 11, 11, 2, tzinfo=UTC)
+    assert sp.add_working_days(saturday, 2) == datetime(2018, 11, 11, 2, 30, tzinfo=UTC)
