@@ -27,6 +27,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +37,6 @@ from helpline.cases.models import Case, Message
 from helpline.cases.services import UploadedFile
 from helpline.channels.models import ClosedCasePolicy, Inbound, InboundState, Mailbox
 from helpline.customers.models import Customer
-from helpline.customers.selectors import find_customers_by_identifier
 from helpline.customers.services import create_customer
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
@@ -107,6 +107,20 @@ def dedupe_key_for(raw: bytes, message_id: str) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+@dataclass(frozen=True)
+class RawItem:
+    """One received item to store raw (``store_raw_batch``)."""
+
+    org: Organization
+    channel: str
+    source: str
+    raw: bytes
+    message_id: str = ""
+    sender: str = ""
+    subject: str = ""
+    mailbox: Mailbox | None = None
+
+
 def store_raw(
     *,
     org: Organization,
@@ -119,51 +133,280 @@ def store_raw(
     mailbox: Mailbox | None = None,
     now: datetime | None = None,
 ) -> tuple[Inbound, bool]:
-    """Store the raw bytes before anything else (its own transaction, committed at once).
+    """Store the raw bytes before anything else (a batch of one, see ``store_raw_batch``)."""
+    item = RawItem(org, channel, source, raw, message_id, sender, subject, mailbox)
+    return store_raw_batch([item], now=now)[0]
 
-    Returns the row and whether it is new: the same Message-ID delivered twice (two polls,
-    a poll and a relay, a worker killed after storing) comes back as the existing row.
+
+def store_raw_batch(
+    items: Sequence[RawItem], *, now: datetime | None = None
+) -> list[tuple[Inbound, bool]]:
+    """Store received items raw before anything else: one ``INSERT`` for the batch, in its
+    own transaction, committed on return (ARCHITECTURE rule 8).
+
+    Returns (row, is_new) per item, in order: the same Message-ID delivered twice (two
+    polls, a poll and a relay, a worker killed after storing, twice in one batch) comes
+    back as the one stored row.
     """
-    key = dedupe_key_for(raw, message_id)
-    # Insert first and let the unique constraint answer "seen before?": one round trip for
-    # the usual new message instead of a look-up and an insert.
-    try:
-        with transaction.atomic():
-            row = Inbound.objects.create(
-                organization=org,
-                mailbox=mailbox,
-                channel=channel,
-                source=source,
-                dedupe_key=key,
-                message_id=message_id[:255],
-                raw=raw,
-                size=len(raw),
-                sender=sender[:255],
-                subject=subject[:255],
-                received_at=now or timezone.now(),
-            )
-    except IntegrityError:  # delivered before (or stored concurrently by another worker)
-        return Inbound.objects.defer("raw").get(organization=org, dedupe_key=key), False
-    return row, True
+    now = now or timezone.now()
+    keys = [(item.org.pk, dedupe_key_for(item.raw, item.message_id)) for item in items]
+    first: dict[tuple[int, str], int] = {}
+    for index, key in enumerate(keys):
+        first.setdefault(key, index)
+    existing: dict[tuple[int, str], Inbound] = {}
+    created: dict[tuple[int, str], Inbound] = {}
+    for attempt in range(3):
+        # Insert first and let the unique constraint answer "seen before?": one round trip
+        # for a batch of new messages. Only when that fails are the stored ones looked up.
+        if attempt:
+            existing = _stored(list(first))
+        rows = {
+            key: _raw_row(items[index], key[1], now)
+            for key, index in first.items()
+            if key not in existing
+        }
+        try:
+            with transaction.atomic():
+                Inbound.objects.bulk_create(list(rows.values()))
+        except IntegrityError:  # stored before, or concurrently by another worker
+            continue
+        created = rows
+        break
+    else:
+        raise IntegrityError("inbound items could not be stored")
+    out: list[tuple[Inbound, bool]] = []
+    for index, key in enumerate(keys):
+        if key in created:
+            out.append((created[key], first[key] == index))
+        else:
+            out.append((existing[key], False))
+    return out
+
+
+def _raw_row(item: RawItem, key: str, now: datetime) -> Inbound:
+    return Inbound(
+        organization=item.org,
+        mailbox=item.mailbox,
+        channel=item.channel,
+        source=item.source,
+        dedupe_key=key,
+        message_id=item.message_id[:255],
+        raw=item.raw,
+        size=len(item.raw),
+        sender=item.sender[:255],
+        subject=item.subject[:255],
+        received_at=now,
+    )
+
+
+def _stored(keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Inbound]:
+    by_org: dict[int, list[str]] = {}
+    for org_id, key in keys:
+        by_org.setdefault(org_id, []).append(key)
+    where = Q()
+    for org_id, org_keys in by_org.items():
+        where |= Q(organization_id=org_id, dedupe_key__in=org_keys)
+    rows = Inbound.objects.defer("raw").filter(where)
+    return {(row.organization_id, row.dedupe_key): row for row in rows}
+
+
+class Lookups:
+    """What the intake reads for each item, read for a whole batch in a few queries.
+
+    ``prefetch`` reads, for all items of a batch at once, the customers of their senders
+    (one query), the cases their protocol numbers name (one) and the messages their
+    In-Reply-To/References name (ours and the customer's: one each, plus one for the cases
+    found). The per-item answers are then the same as one look-up per item would give:
+    what a message of the batch changes (a customer created, a case reopened or given a
+    message, a Message-ID now on a case) is forgotten or learnt (``learn``) before the next
+    one is taken in, and anything not prefetched is looked up on demand. A single item is a
+    batch of one.
+    """
+
+    def __init__(self, org: Organization) -> None:
+        self.org = org
+        self._customers: dict[str, Customer | None] = {}
+        self._protocols: dict[str, int | None] = {}
+        #: Message-ID -> (row id, case id) of ours (outbox) and theirs (inbound on a case).
+        self._ours: dict[str, tuple[int, int | None] | None] = {}
+        self._theirs: dict[str, tuple[int, int] | None] = {}
+        self._cases: dict[int, Case | None] = {}
+
+    # --- reading ahead ----------------------------------------------------------------
+
+    def prefetch(self, items: Sequence[IntakeItem]) -> None:
+        contacts: set[str] = set()
+        tokens: set[str] = set()
+        ids: set[str] = set()
+        for item in items:
+            if item.case_id is not None or item.requester_id is not None:
+                continue
+            contacts.update(self._contact_keys(item.contact))
+            tokens.update(_protocol_tokens(item.thread_text))
+            ids.update(_reply_ids(item.reply_to))
+        self._read_customers(contacts)
+        self._read_protocols(tokens)
+        self._read_ids(ids)
+        self._read_cases(
+            {v[1] for v in (*self._ours.values(), *self._theirs.values()) if v and v[1]}
+        )
+
+    def _contact_keys(self, contact: Contact) -> list[str]:
+        keys = []
+        email = contact.email.strip().lower()
+        if email:
+            keys.append("e:" + email)
+        if contact.phone:
+            keys.append("p:" + contact.phone)
+        return keys
+
+    def _read_customers(self, keys: set[str]) -> None:
+        keys -= self._customers.keys()
+        if not keys:
+            return
+        from helpline.customers.selectors import contact_value, customers_by_contact_values
+
+        stored: dict[str, str] = {}
+        for key in keys:
+            kind, text = key[:2], key[2:]
+            if kind == "e:":
+                stored[key] = contact_value(org=self.org, email=text)
+            else:
+                stored[key] = contact_value(org=self.org, phone=text)
+        found = customers_by_contact_values(org=self.org, values=stored.values())
+        for key, value in stored.items():
+            self._customers[key] = found.get(value) if value else None
+
+    def _read_protocols(self, tokens: set[str]) -> None:
+        tokens -= self._protocols.keys()
+        if not tokens:
+            return
+        rows = Case.objects.filter(organization=self.org, protocol_number__in=sorted(tokens))
+        for case in rows.defer("description"):
+            self._protocols[case.protocol_number] = case.pk
+            self._cases[case.pk] = case
+        for token in tokens:
+            self._protocols.setdefault(token, None)
+
+    def _read_ids(self, ids: set[str]) -> None:
+        from helpline.notify.models import OutboundEmail
+
+        ours = ids - self._ours.keys()
+        if ours:
+            got: dict[str, tuple[int, int | None]] = {}
+            for mid, pk, case_id in OutboundEmail.objects.filter(
+                organization=self.org, message_id__in=sorted(ours)
+            ).values_list("message_id", "pk", "case_id"):
+                if mid not in got or pk > got[mid][0]:
+                    got[mid] = (pk, case_id)
+            for mid in ours:
+                self._ours[mid] = got.get(mid)
+        theirs = ids - self._theirs.keys()
+        if theirs:
+            seen: dict[str, tuple[int, int]] = {}
+            for mid, pk, case_id in Inbound.objects.filter(
+                organization=self.org, message_id__in=sorted(theirs), case__isnull=False
+            ).values_list("message_id", "pk", "case_id"):
+                if mid not in seen or pk > seen[mid][0]:
+                    seen[mid] = (pk, case_id)
+            for mid in theirs:
+                self._theirs[mid] = seen.get(mid)
+
+    def _read_cases(self, ids: set[int]) -> None:
+        ids -= self._cases.keys()
+        if not ids:
+            return
+        rows = Case.objects.filter(organization=self.org, pk__in=sorted(ids))
+        for case in rows.defer("description"):
+            self._cases[case.pk] = case
+        for pk in ids:
+            self._cases.setdefault(pk, None)
+
+    # --- answering ----------------------------------------------------------------------
+
+    def customer(self, contact: Contact) -> Customer | None:
+        """The customer with this e-mail (else phone), as ``find_customers_by_identifier``."""
+        keys = self._contact_keys(contact)
+        self._read_customers(set(keys))
+        for key in keys:
+            found = self._customers.get(key)
+            if found is not None:
+                return found
+        return None
+
+    def case(self, pk: int | None) -> Case | None:
+        if pk is None:
+            return None
+        self._read_cases({pk})
+        return self._cases.get(pk)
+
+    def by_protocol(self, text: str) -> Case | None:
+        tokens = _protocol_tokens(text)
+        self._read_protocols(set(tokens))
+        pks = [pk for t in tokens if (pk := self._protocols.get(t)) is not None]
+        return self.case(min(pks)) if pks else None  # ``first()``: the lowest id
+
+    def known_reply(self, ids: Sequence[str]) -> Case | None:
+        """The case of the latest of our messages, else of theirs, named in ``ids``."""
+        wanted = set(_reply_ids(ids))
+        if not wanted:
+            return None
+        self._read_ids(wanted)
+        ours = [v for i in wanted if (v := self._ours.get(i))]
+        if ours:
+            return self.case(max(ours)[1])
+        theirs = [v for i in wanted if (v := self._theirs.get(i))]
+        if theirs:
+            return self.case(max(theirs)[1])
+        return None
+
+    # --- after each item ----------------------------------------------------------------
+
+    def learn(
+        self,
+        *,
+        item: IntakeItem | None,
+        result: IntakeResult | None,
+        inbound: Inbound | None,
+    ) -> None:
+        """Bring the answers up to date after an item was taken in (or failed)."""
+        if item is not None:
+            for key in self._contact_keys(item.contact):
+                if self._customers.get(key) is None:
+                    self._customers.pop(key, None)  # perhaps created now: read again
+        if result is not None:
+            # Its status, requester or update time may have changed: read it again if asked.
+            self._cases.pop(result.case.pk, None)
+        if result is not None and result.state == InboundState.CASE_OPENED:
+            self._protocols.pop(result.case.protocol_number, None)
+        if inbound is not None and inbound.message_id:
+            mid = inbound.message_id
+            if result is not None:
+                self._theirs[mid] = (inbound.pk, result.case.pk)
+            else:
+                self._theirs.pop(mid, None)
+
+
+def _protocol_tokens(text: str) -> list[str]:
+    return [t.replace("/", "-") for t in PROTOCOL_TOKEN.findall(text.upper())][:5]
+
+
+def _reply_ids(ids: Sequence[str]) -> list[str]:
+    return [i for i in ids if i][-20:]
 
 
 def find_or_create_customer(
-    *, org: Organization, actor: Actor, contact: Contact
+    *, org: Organization, actor: Actor, contact: Contact, lookups: Lookups | None = None
 ) -> Customer | None:
     """The customer with this e-mail (else phone); a new one when there is none.
 
     A malformed address or number is left out of the new customer rather than refusing the
     message: the raw input keeps it for the operator.
     """
+    found = (lookups or Lookups(org)).customer(contact)
+    if found is not None:
+        return found
     email = contact.email.strip().lower()
-    if email:
-        found = find_customers_by_identifier(org=org, email=email).first()
-        if found is not None:
-            return found
-    if contact.phone:
-        found = find_customers_by_identifier(org=org, phone=contact.phone).first()
-        if found is not None:
-            return found
     name = contact.name.strip() or email or contact.phone.strip()
     if not name:
         return None
@@ -188,37 +431,18 @@ def find_or_create_customer(
     return None
 
 
-def find_thread(*, org: Organization, item: IntakeItem) -> tuple[Case | None, bool]:
+def find_thread(
+    *, org: Organization, item: IntakeItem, lookups: Lookups | None = None
+) -> tuple[Case | None, bool]:
     """The case the item belongs to, and whether a known Message-ID said so."""
     if item.case_id is not None:
         return Case.objects.filter(organization=org, pk=item.case_id).first(), True
-    tokens = [t.replace("/", "-") for t in PROTOCOL_TOKEN.findall(item.thread_text.upper())]
-    if tokens:
-        case = Case.objects.filter(organization=org, protocol_number__in=tokens[:5]).first()
-        if case is not None:
-            return case, _known_reply(org, item.reply_to) is not None
-    found = _known_reply(org, item.reply_to)
+    lookups = lookups or Lookups(org)
+    case = lookups.by_protocol(item.thread_text)
+    if case is not None:
+        return case, lookups.known_reply(item.reply_to) is not None
+    found = lookups.known_reply(item.reply_to)
     return found, found is not None
-
-
-def _known_reply(org: Organization, ids: Sequence[str]) -> Case | None:
-    from helpline.notify.models import OutboundEmail
-
-    ids = [i for i in ids if i][-20:]
-    if not ids:
-        return None
-    ours = OutboundEmail.objects.filter(organization=org, message_id__in=ids).select_related("case")
-    for out in ours.order_by("-id")[:1]:
-        return out.case
-    theirs = (
-        Inbound.objects.filter(organization=org, message_id__in=ids, case__isnull=False)
-        .select_related("case")
-        .defer("raw", "case__description")
-        .order_by("-id")
-    )
-    for inbound in theirs[:1]:
-        return inbound.case
-    return None
 
 
 def take_in(
@@ -228,15 +452,25 @@ def take_in(
     inbound: Inbound | None = None,
     actor: Actor | None = None,
     now: datetime | None = None,
+    lookups: Lookups | None = None,
 ) -> IntakeResult:
     """Turn one received item into a case or a message on a case (one transaction).
 
     Joins the caller's transaction without a savepoint of its own (a round trip each on
     the hot path): a caller that wants to survive a failure here wraps it in its own
-    ``atomic()``, as ``process_inbound`` does.
+    ``atomic()``, as ``process_batch`` does per message. ``lookups`` are those of the
+    caller's batch (``Lookups``); without them the item is a batch of one. The caller
+    calls ``lookups.learn`` after its savepoint is released or rolled back.
     """
     with transaction.atomic(savepoint=False):
-        return _take_in(org=org, item=item, inbound=inbound, actor=actor, now=now)
+        return _take_in(
+            org=org,
+            item=item,
+            inbound=inbound,
+            actor=actor,
+            now=now,
+            lookups=lookups or Lookups(org),
+        )
 
 
 def _take_in(
@@ -246,12 +480,13 @@ def _take_in(
     inbound: Inbound | None,
     actor: Actor | None,
     now: datetime | None,
+    lookups: Lookups,
 ) -> IntakeResult:
     from helpline.notify import services as notify
 
     now = now or timezone.now()
     system = actor or Actor.system(f"intake:{item.channel}")
-    case, via_reply = find_thread(org=org, item=item)
+    case, via_reply = find_thread(org=org, item=item, lookups=lookups)
     customer: Customer | None
     if item.requester_id is not None:
         customer = Customer.objects.filter(organization=org, pk=item.requester_id).first()
@@ -260,7 +495,9 @@ def _take_in(
     elif item.case_id is not None and case is not None and case.requester_id is not None:
         customer = case.requester  # the status page or a chat: the requester writes
     else:
-        customer = find_or_create_customer(org=org, actor=system, contact=item.contact)
+        customer = find_or_create_customer(
+            org=org, actor=system, contact=item.contact, lookups=lookups
+        )
     acting = actor or (Actor.for_customer(customer) if customer else system)
     is_reply = via_reply or item.is_reply or bool(REPLY_PREFIX.match(item.title))
     body = item.body.strip() or _("(no text)")
