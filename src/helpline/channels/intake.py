@@ -40,6 +40,7 @@ from helpline.customers.models import Customer
 from helpline.customers.services import create_customer
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
+from helpline.notify.models import MailTemplate, TemplateKind
 from helpline.tenancy.models import Organization
 
 #: Tokens that look like a protocol number (PREFIX-YEAR-SEQ, also with slashes).
@@ -231,6 +232,7 @@ class Lookups:
         self._ours: dict[str, tuple[int, int | None] | None] = {}
         self._theirs: dict[str, tuple[int, int] | None] = {}
         self._cases: dict[int, Case | None] = {}
+        self._templates: dict[str, dict[str, MailTemplate]] = {}
 
     # --- reading ahead ----------------------------------------------------------------
 
@@ -333,6 +335,14 @@ class Lookups:
             if found is not None:
                 return found
         return None
+
+    def mail_templates(self, kind: str) -> dict[str, MailTemplate]:
+        """The tenant's mail templates of ``kind`` by language (read once a batch)."""
+        if kind not in self._templates:
+            from helpline.notify.services import mail_templates
+
+            self._templates[kind] = mail_templates(org_id=self.org.pk, kind=kind)
+        return self._templates[kind]
 
     def case(self, pk: int | None) -> Case | None:
         if pk is None:
@@ -550,6 +560,7 @@ def _take_in(
             from_address=item.reply_from,
             to_address=(customer.email if customer else "") or item.contact.email,
             new_thread=True,
+            templates=lookups.mail_templates(TemplateKind.ACKNOWLEDGEMENT),
         )
     if inbound is not None:
         Inbound.objects.filter(pk=inbound.pk).update(
