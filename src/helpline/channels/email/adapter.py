@@ -40,6 +40,7 @@ from helpline.channels.intake import (
     take_in,
 )
 from helpline.channels.models import Inbound, InboundState, Mailbox, MailboxKind, MailboxPurpose
+from helpline.sla.services import shared_context as sla_shared_context
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +191,9 @@ def _process_org_batch(rows: list[Inbound]) -> dict[int, str]:
         ready = [p for p in batch.prepared.values() if p.item is not None]
         batch.senders.prefetch(p.parsed.from_address for p in ready if p.parsed)
         batch.lookups.prefetch([p.item for p in ready if p.item])
-        for row in todo:
-            states[row.pk] = _process_one(row, batch)
+        with sla_shared_context():  # the tenant's SLA policies read once for the batch
+            for row in todo:
+                states[row.pk] = _process_one(row, batch)
     return states
 
 

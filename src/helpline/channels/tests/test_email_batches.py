@@ -98,13 +98,14 @@ def test_a_batch_costs_one_insert_two_commits_and_look_ups_independent_of_its_si
         assert kinds["SELECT helpline_channels_inbound"] == 2  # rows locked, rate limit
         assert kinds["SELECT customers_customer"] == 1  # every sender of the batch
         assert kinds["SELECT notify_mailtemplate"] == 1
+        assert kinds["SELECT sla_policy"] == 1
     total = {n: sum(kinds.values()) for n, kinds in counts.items()}
     per_message = (total[10] - total[5]) / 5
     assert total[20] - total[10] == 10 * per_message  # a constant per message
-    assert per_message <= 12, counts[20]
+    assert per_message <= 11, counts[20]
     # And a few per batch: two transactions, one INSERT, the look-ups (rows, senders,
-    # customers, mail templates).
-    assert total[5] - 5 * per_message <= 9, counts[5]
+    # customers, mail templates, SLA policies).
+    assert total[5] - 5 * per_message <= 10, counts[5]
 
 
 def test_one_message_that_fails_is_flagged_alone_and_the_rest_of_its_batch_lands(
@@ -265,3 +266,28 @@ def test_a_batch_of_one_is_what_ingest_does(tenant_a: Tenant, boxes: Boxes) -> N
     row, state = ingest(mailbox=boxes.email, raw=mail(1), source="test")
     assert state == InboundState.CASE_OPENED
     assert Inbound.objects.get(pk=row.pk).state == InboundState.CASE_OPENED
+
+
+def test_the_sla_clocks_of_every_case_of_a_batch_start(tenant_a: Tenant, boxes: Boxes) -> None:
+    """The batch shares the tenant's SLA policies; each case still gets its own clocks, and
+    a reply in the same batch is seen by its case's clocks."""
+    from helpline.sla.models import CaseSla, Clock, Policy, PolicyTarget, TargetKind, TargetUnit
+
+    policy = Policy.objects.create(organization=tenant_a.org, name="Mail")
+    for kind, amount in ((TargetKind.FIRST_RESPONSE, 2), (TargetKind.RESOLUTION, 48)):
+        PolicyTarget.objects.create(policy=policy, kind=kind, amount=amount, unit=TargetUnit.HOURS)
+    batch = [Received(boxes.email, mail(i)) for i in range(1, 4)]
+    batch.append(
+        Received(
+            boxes.email,
+            mail(
+                4, sender="cittadino1@example.it", subject="Re: x", reply_to="<batch1@example.it>"
+            ),
+        )
+    )
+    states = [s for _r, s in ingest_batch(batch, source="test")]
+    assert states == ["case_opened"] * 3 + ["added"]
+    for case in Case.objects.all():
+        kinds = set(Clock.objects.filter(case=case).values_list("kind", flat=True))
+        assert kinds == {TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION}, case
+        assert CaseSla.objects.get(case=case).policy_id == policy.pk
