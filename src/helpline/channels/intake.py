@@ -397,6 +397,46 @@ class Lookups:
                 self._theirs.pop(mid, None)
 
 
+class BatchWrites:
+    """Writes of a batch's messages that hand nothing back to the intake: the
+    acknowledgements (outbox rows) and the inbound rows' outcomes, inserted and updated once
+    for the whole batch at its end, in its transaction (``flush``). What a message staged
+    is dropped with it when its savepoint is rolled back (``checkpoint``/``rollback``)."""
+
+    def __init__(self) -> None:
+        self.outbox: list[Any] = []
+        self.outcomes: dict[int, dict[str, Any]] = {}
+
+    def checkpoint(self) -> int:
+        return len(self.outbox)
+
+    def rollback(self, mark: int, inbound_pk: int) -> None:
+        del self.outbox[mark:]
+        self.outcomes.pop(inbound_pk, None)
+
+    def outcome(self, inbound_pk: int, **values: Any) -> None:
+        self.outcomes[inbound_pk] = values
+
+    def flush(self) -> None:
+        from helpline.notify.models import OutboundEmail
+
+        if self.outbox:
+            OutboundEmail.objects.bulk_create(self.outbox)
+        groups: dict[tuple[str, ...], list[Inbound]] = {}
+        for pk, values in self.outcomes.items():
+            groups.setdefault(tuple(sorted(values)), []).append(Inbound(pk=pk, **values))
+        for fields, rows in groups.items():
+            Inbound.objects.bulk_update(rows, list(fields))
+        self.outbox, self.outcomes = [], {}
+
+
+def _record(inbound: Inbound, writes: BatchWrites | None, **values: Any) -> None:
+    if writes is not None:
+        writes.outcome(inbound.pk, **values)
+    else:
+        Inbound.objects.filter(pk=inbound.pk).update(**values)
+
+
 def _protocol_tokens(text: str) -> list[str]:
     return [t.replace("/", "-") for t in PROTOCOL_TOKEN.findall(text.upper())][:5]
 
@@ -463,6 +503,7 @@ def take_in(
     actor: Actor | None = None,
     now: datetime | None = None,
     lookups: Lookups | None = None,
+    writes: BatchWrites | None = None,
 ) -> IntakeResult:
     """Turn one received item into a case or a message on a case (one transaction).
 
@@ -470,7 +511,9 @@ def take_in(
     the hot path): a caller that wants to survive a failure here wraps it in its own
     ``atomic()``, as ``process_batch`` does per message. ``lookups`` are those of the
     caller's batch (``Lookups``); without them the item is a batch of one. The caller
-    calls ``lookups.learn`` after its savepoint is released or rolled back.
+    calls ``lookups.learn`` after its savepoint is released or rolled back. With
+    ``writes`` the acknowledgement and the inbound row's outcome are staged there for the
+    caller to flush with the rest of its batch; without, they are written at once.
     """
     with transaction.atomic(savepoint=False):
         return _take_in(
@@ -480,6 +523,7 @@ def take_in(
             actor=actor,
             now=now,
             lookups=lookups or Lookups(org),
+            writes=writes,
         )
 
 
@@ -491,6 +535,7 @@ def _take_in(
     actor: Actor | None,
     now: datetime | None,
     lookups: Lookups,
+    writes: BatchWrites | None,
 ) -> IntakeResult:
     from helpline.notify import services as notify
 
@@ -553,7 +598,7 @@ def _take_in(
     if customer is not None and case.requester_id == customer.pk:
         case.requester = customer  # spare the acknowledgement a look-up
     if state == InboundState.CASE_OPENED and item.acknowledge:
-        notify.queue_acknowledgement(
+        ack = notify.queue_acknowledgement(
             case=case,
             in_reply_to=item.message_id,
             now=now,
@@ -561,12 +606,17 @@ def _take_in(
             to_address=(customer.email if customer else "") or item.contact.email,
             new_thread=True,
             templates=lookups.mail_templates(TemplateKind.ACKNOWLEDGEMENT),
+            save=writes is None,
         )
+        if writes is not None and ack is not None:
+            writes.outbox.append(ack)
     if inbound is not None:
-        Inbound.objects.filter(pk=inbound.pk).update(
+        _record(
+            inbound,
+            writes,
             state=state,
-            case=case,
-            case_message=message,
+            case_id=case.pk,
+            case_message_id=message.pk if message else None,
             processed_at=now,
             reason="",
             error="",
@@ -619,15 +669,35 @@ def _add(*, case: Case, actor: Actor, item: IntakeItem, body: str, now: datetime
     )
 
 
-def mark_ignored(*, inbound: Inbound, reason: str, now: datetime | None = None) -> None:
+def mark_ignored(
+    *,
+    inbound: Inbound,
+    reason: str,
+    now: datetime | None = None,
+    writes: BatchWrites | None = None,
+) -> None:
     """Record that an item was deliberately not turned into a case, and why."""
-    Inbound.objects.filter(pk=inbound.pk).update(
-        state=InboundState.IGNORED, reason=reason[:255], processed_at=now or timezone.now()
+    _record(
+        inbound,
+        writes,
+        state=InboundState.IGNORED,
+        reason=reason[:255],
+        processed_at=now or timezone.now(),
     )
 
 
-def mark_failed(*, inbound: Inbound, error: str, now: datetime | None = None) -> None:
+def mark_failed(
+    *,
+    inbound: Inbound,
+    error: str,
+    now: datetime | None = None,
+    writes: BatchWrites | None = None,
+) -> None:
     """Flag an item that could not be processed; it stays for an operator to open."""
-    Inbound.objects.filter(pk=inbound.pk).update(
-        state=InboundState.FAILED, error=error[:4000], processed_at=now or timezone.now()
+    _record(
+        inbound,
+        writes,
+        state=InboundState.FAILED,
+        error=error[:4000],
+        processed_at=now or timezone.now(),
     )

@@ -211,6 +211,7 @@ def _queue(
     to_address: str = "",
     new_thread: bool = False,
     templates: Mapping[str, MailTemplate] | None = None,
+    save: bool = True,
 ) -> OutboundEmail | None:
     to = to_address or _recipient(case)
     if not to:
@@ -222,7 +223,7 @@ def _queue(
     in_reply_to = in_reply_to or (refs[-1] if refs else "")
     if in_reply_to and in_reply_to not in refs:
         refs.append(in_reply_to)
-    return OutboundEmail.objects.create(
+    row = OutboundEmail(
         organization_id=case.organization_id,
         case=case,
         case_message=message,
@@ -238,6 +239,9 @@ def _queue(
         next_attempt_at=now,
         created_at=now,
     )
+    if save:
+        row.save(force_insert=True)
+    return row
 
 
 def queue_acknowledgement(
@@ -249,10 +253,13 @@ def queue_acknowledgement(
     to_address: str = "",
     new_thread: bool = False,
     templates: Mapping[str, MailTemplate] | None = None,
+    save: bool = True,
 ) -> OutboundEmail | None:
     """Queue the acknowledgement of a new case (nothing when there is no address). The
     intake passes what it already knows (addresses; a new case has no earlier thread; the
-    tenant's acknowledgement templates, read once a batch) to spare the look-ups."""
+    tenant's acknowledgement templates, read once a batch) to spare the look-ups. With
+    ``save=False`` the row is returned unsaved, for the caller to insert with others of
+    its batch in the same transaction."""
     return _queue(
         case=case,
         kind=TemplateKind.ACKNOWLEDGEMENT,
@@ -262,6 +269,7 @@ def queue_acknowledgement(
         to_address=to_address,
         new_thread=new_thread,
         templates=templates,
+        save=save,
     )
 
 

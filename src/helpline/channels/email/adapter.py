@@ -29,6 +29,7 @@ from helpline.cases.services import UploadedFile
 from helpline.channels.email.autoreply import SenderCounts, header_reason
 from helpline.channels.email.parser import ParsedEmail, parse_email, quick_headers
 from helpline.channels.intake import (
+    BatchWrites,
     Contact,
     IntakeItem,
     IntakeResult,
@@ -142,6 +143,7 @@ class _Prepared:
 class _Batch:
     lookups: Lookups
     senders: SenderCounts
+    writes: BatchWrites = field(default_factory=BatchWrites)
     prepared: dict[int, _Prepared] = field(default_factory=dict)
 
 
@@ -152,7 +154,8 @@ def process_batch(rows: Sequence[Inbound]) -> dict[int, str]:
     ``process_ids`` give them so). One transaction per tenant in the batch; the rows are
     locked first, and a row no longer ``received`` (another worker got there first) is left
     as it is. Each message has its own savepoint: one that fails is rolled back and
-    flagged alone while the rest of the batch lands.
+    flagged alone while the rest of the batch lands. Should the batch fail as a whole (its
+    final writes, say), it is rolled back and taken again one message at a time.
     """
     states: dict[int, str] = {}
     by_org: dict[int, list[Inbound]] = {}
@@ -166,6 +169,25 @@ def process_batch(rows: Sequence[Inbound]) -> dict[int, str]:
 
 
 def _process_org_batch(rows: list[Inbound]) -> dict[int, str]:
+    try:
+        return _process_together(rows)
+    except Exception as exc:
+        if len(rows) > 1:
+            log.warning("a batch of %d failed (%s): one message at a time", len(rows), exc)
+            states: dict[int, str] = {}
+            for row in rows:
+                states.update(_process_org_batch([row]))
+            return states
+        row = rows[0]
+        log.warning("inbound %s could not be processed: %s", row.pk, exc)
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        with transaction.atomic():
+            if Inbound.objects.filter(pk=row.pk, state=InboundState.RECEIVED).exists():
+                mark_failed(inbound=row, error=detail)
+        return {row.pk: InboundState.FAILED}
+
+
+def _process_together(rows: list[Inbound]) -> dict[int, str]:
     states: dict[int, str] = {}
     with transaction.atomic():
         locked = dict(
@@ -194,6 +216,7 @@ def _process_org_batch(rows: list[Inbound]) -> dict[int, str]:
         with sla_shared_context():  # the tenant's SLA policies read once for the batch
             for row in todo:
                 states[row.pk] = _process_one(row, batch)
+        batch.writes.flush()  # the acknowledgements and the outcomes, for the whole batch
     return states
 
 
@@ -219,13 +242,15 @@ def _prepare(row: Inbound) -> _Prepared:
 def _process_one(row: Inbound, batch: _Batch) -> str:
     prep = batch.prepared[row.pk]
     result: IntakeResult | None = None
+    mark = batch.writes.checkpoint()
     try:
         with transaction.atomic():
             state, result = _process(row, prep, batch)
     except Exception as exc:
+        batch.writes.rollback(mark, row.pk)
         log.warning("inbound %s could not be processed: %s", row.pk, exc)
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        mark_failed(inbound=row, error=detail)
+        mark_failed(inbound=row, error=detail, writes=batch.writes)
         state, result = InboundState.FAILED, None
     batch.lookups.learn(item=prep.item, result=result, inbound=row)
     batch.senders.processed(row.sender, ignored=state == InboundState.IGNORED)
@@ -235,7 +260,7 @@ def _process_one(row: Inbound, batch: _Batch) -> str:
 def _process(row: Inbound, prep: _Prepared, batch: _Batch) -> tuple[str, IntakeResult | None]:
     mailbox = row.mailbox
     if mailbox is None:
-        mark_ignored(inbound=row, reason="mailbox removed")
+        mark_ignored(inbound=row, reason="mailbox removed", writes=batch.writes)
         return InboundState.IGNORED, None
     if prep.error is not None:
         raise prep.error
@@ -256,12 +281,14 @@ def _process(row: Inbound, prep: _Prepared, batch: _Batch) -> tuple[str, IntakeR
             item = prep.item = _item_for(parsed, mailbox)
     reason = reason or batch.senders.rate_reason(parsed.from_address)
     if reason:
-        mark_ignored(inbound=row, reason=reason)
+        mark_ignored(inbound=row, reason=reason, writes=batch.writes)
         return InboundState.IGNORED, None
     assert item is not None
     if parsed.oversized:
         Inbound.objects.filter(pk=row.pk).update(flags={"oversized": parsed.oversized})
-    result = take_in(org=row.organization, item=item, inbound=row, lookups=batch.lookups)
+    result = take_in(
+        org=row.organization, item=item, inbound=row, lookups=batch.lookups, writes=batch.writes
+    )
     return result.state, result
 
 
