@@ -1,11 +1,18 @@
 """The one intake path (ARCHITECTURE rule 3): every written channel ends here.
 
 An adapter (e-mail, PEC, fax, web form, chat, counter) first stores what it received with
-``store_raw`` (its own short transaction, so the bytes survive anything that follows), then
-turns it into an ``IntakeItem`` and calls ``take_in``, which in one transaction finds or
-creates the customer, threads into an existing case or opens a new one with a protocol
-number (the case services record the contact events), queues the acknowledgement and marks
-the raw row with its outcome.
+``store_raw``/``store_raw_batch`` (its own short transaction, so the bytes survive anything
+that follows), then turns it into an ``IntakeItem`` and calls ``take_in``, which in one
+transaction finds or creates the customer, threads into an existing case or opens a new one
+with a protocol number (the case services record the contact events), queues the
+acknowledgement and marks the raw row with its outcome.
+
+Mail comes in batches (the IMAP poller, concurrent SMTP deliveries, recovery): the batch's
+raw rows go in with one INSERT, and its items through ``take_in`` one after the other in
+one transaction, each in its own savepoint, sharing ``Lookups`` (the batch's senders,
+protocol numbers and Message-IDs read up front, kept true as each item lands) and
+``BatchWrites`` (acknowledgements and outcomes written once at the end). Without them,
+``take_in`` is the same code for a batch of one.
 
 Threading, in order: a protocol number of the tenant in the subject, then the Message-IDs in
 In-Reply-To/References (ours and the customer's). Then:
