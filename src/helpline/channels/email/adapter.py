@@ -4,9 +4,11 @@ Mail is taken in by batches; a single message is a batch of one, through the sam
 ``accept_batch`` is what the IMAP poller and the SMTP service call as soon as they hold the
 bytes of one or more messages: one ``INSERT`` for all of them, committed before they
 acknowledge anything (IMAP: before the UIDs are recorded; SMTP: before "250 OK").
-``process_batch`` does the rest in one transaction per tenant with a savepoint per message
-(a message that fails is rolled back alone and flagged; the others land), with the
-look-ups of the whole batch read up front (``intake.Lookups``, ``SenderCounts``). It is
+``process_batch`` does the rest in one transaction per tenant (should a message fail, the
+batch is taken again with a savepoint per message: that one is rolled back alone and
+flagged, the others land), with the look-ups of the whole batch read up front
+(``intake.Lookups``, ``SenderCounts``) and its acknowledgements and outcomes written once at
+its end (``intake.BatchWrites``). It is
 idempotent: rows already processed are left alone, and rows a killed worker left behind
 are picked up by ``process_pending`` (the recovery loop), again by batches.
 """
@@ -143,6 +145,8 @@ class _Prepared:
 class _Batch:
     lookups: Lookups
     senders: SenderCounts
+    #: A savepoint per message (else a failure rolls the whole batch back).
+    careful: bool = True
     writes: BatchWrites = field(default_factory=BatchWrites)
     prepared: dict[int, _Prepared] = field(default_factory=dict)
 
@@ -153,9 +157,10 @@ def process_batch(rows: Sequence[Inbound]) -> dict[int, str]:
     ``rows`` carry their raw bytes, mailbox and organisation (``accept_batch`` and
     ``process_ids`` give them so). One transaction per tenant in the batch; the rows are
     locked first, and a row no longer ``received`` (another worker got there first) is left
-    as it is. Each message has its own savepoint: one that fails is rolled back and
-    flagged alone while the rest of the batch lands. Should the batch fail as a whole (its
-    final writes, say), it is rolled back and taken again one message at a time.
+    as it is. A message that fails rolls the batch back, which is taken again with a
+    savepoint per message: that one is rolled back and flagged alone while the rest of the
+    batch lands. Should the batch fail as a whole even so (its final writes, say), it is
+    taken again one message at a time.
     """
     states: dict[int, str] = {}
     by_org: dict[int, list[Inbound]] = {}
@@ -169,25 +174,42 @@ def process_batch(rows: Sequence[Inbound]) -> dict[int, str]:
 
 
 def _process_org_batch(rows: list[Inbound]) -> dict[int, str]:
+    # First without a savepoint per message (two statements each saved): a message that
+    # fails rolls the whole batch back, which is then taken again with one savepoint per
+    # message, so that only the failing one is flagged.
     try:
-        return _process_together(rows)
+        return _process_together(rows, careful=False)
     except Exception as exc:
-        if len(rows) > 1:
-            log.warning("a batch of %d failed (%s): one message at a time", len(rows), exc)
-            states: dict[int, str] = {}
-            for row in rows:
-                states.update(_process_org_batch([row]))
-            return states
-        row = rows[0]
-        log.warning("inbound %s could not be processed: %s", row.pk, exc)
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        with transaction.atomic():
-            if Inbound.objects.filter(pk=row.pk, state=InboundState.RECEIVED).exists():
-                mark_failed(inbound=row, error=detail)
-        return {row.pk: InboundState.FAILED}
+        log.info(
+            "a message of a batch of %d failed (%s): again, one savepoint each", len(rows), exc
+        )
+    try:
+        return _process_together(rows, careful=True)
+    except Exception as exc:  # the batch as a whole (its final writes, say)
+        failure = exc
+    if len(rows) == 1:
+        return {rows[0].pk: _flag(rows[0], failure)}
+    log.warning("a batch of %d failed (%s): one message at a time", len(rows), failure)
+    states: dict[int, str] = {}
+    for row in rows:
+        try:
+            states.update(_process_together([row], careful=True))
+        except Exception as exc:
+            states[row.pk] = _flag(row, exc)
+    return states
 
 
-def _process_together(rows: list[Inbound]) -> dict[int, str]:
+def _flag(row: Inbound, exc: Exception) -> str:
+    """Flag a row whose processing failed outside its own savepoint (new transaction)."""
+    log.warning("inbound %s could not be processed: %s", row.pk, exc)
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    with transaction.atomic():
+        if Inbound.objects.filter(pk=row.pk, state=InboundState.RECEIVED).exists():
+            mark_failed(inbound=row, error=detail)
+    return InboundState.FAILED
+
+
+def _process_together(rows: list[Inbound], *, careful: bool) -> dict[int, str]:
     states: dict[int, str] = {}
     with transaction.atomic():
         locked = dict(
@@ -206,7 +228,9 @@ def _process_together(rows: list[Inbound]) -> dict[int, str]:
             return states
         org = todo[0].organization
         batch = _Batch(
-            lookups=Lookups(org), senders=SenderCounts(org.pk, exclude=[r.pk for r in todo])
+            lookups=Lookups(org),
+            senders=SenderCounts(org.pk, exclude=[r.pk for r in todo]),
+            careful=careful,
         )
         for row in todo:
             batch.prepared[row.pk] = _prepare(row)
@@ -242,6 +266,11 @@ def _prepare(row: Inbound) -> _Prepared:
 def _process_one(row: Inbound, batch: _Batch) -> str:
     prep = batch.prepared[row.pk]
     result: IntakeResult | None = None
+    if not batch.careful:  # a failure ends the batch (see _process_org_batch)
+        state, result = _process(row, prep, batch)
+        batch.lookups.learn(item=prep.item, result=result, inbound=row)
+        batch.senders.processed(row.sender, ignored=state == InboundState.IGNORED)
+        return state
     mark = batch.writes.checkpoint()
     try:
         with transaction.atomic():
