@@ -258,7 +258,7 @@ def _prepare(row: Inbound) -> _Prepared:
             prep.reason = header_reason(prep.parsed)
             if not prep.reason:
                 prep.item = _item_for(prep.parsed, mailbox)
-    except Exception as exc:  # flagged in its savepoint like any other failure
+    except Exception as exc:  # flagged like any other failure (nothing written yet)
         prep.error = exc
     return prep
 
@@ -266,24 +266,31 @@ def _prepare(row: Inbound) -> _Prepared:
 def _process_one(row: Inbound, batch: _Batch) -> str:
     prep = batch.prepared[row.pk]
     result: IntakeResult | None = None
-    if not batch.careful:  # a failure ends the batch (see _process_org_batch)
+    state: str
+    if prep.error is not None and row.mailbox is not None:
+        # Failed before it wrote anything (parsing, building its item): flagged at once.
+        _staged_failure(row, prep.error, batch)
+        state = InboundState.FAILED
+    elif not batch.careful:  # a failure ends the batch (see _process_org_batch)
         state, result = _process(row, prep, batch)
-        batch.lookups.learn(item=prep.item, result=result, inbound=row)
-        batch.senders.processed(row.sender, ignored=state == InboundState.IGNORED)
-        return state
-    mark = batch.writes.checkpoint()
-    try:
-        with transaction.atomic():
-            state, result = _process(row, prep, batch)
-    except Exception as exc:
-        batch.writes.rollback(mark, row.pk)
-        log.warning("inbound %s could not be processed: %s", row.pk, exc)
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        mark_failed(inbound=row, error=detail, writes=batch.writes)
-        state, result = InboundState.FAILED, None
+    else:
+        mark = batch.writes.checkpoint()
+        try:
+            with transaction.atomic():
+                state, result = _process(row, prep, batch)
+        except Exception as exc:
+            batch.writes.rollback(mark, row.pk)
+            _staged_failure(row, exc, batch)
+            state, result = InboundState.FAILED, None
     batch.lookups.learn(item=prep.item, result=result, inbound=row)
     batch.senders.processed(row.sender, ignored=state == InboundState.IGNORED)
     return state
+
+
+def _staged_failure(row: Inbound, exc: Exception, batch: _Batch) -> None:
+    log.warning("inbound %s could not be processed: %s", row.pk, exc)
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    mark_failed(inbound=row, error=detail, writes=batch.writes)
 
 
 def _process(row: Inbound, prep: _Prepared, batch: _Batch) -> tuple[str, IntakeResult | None]:

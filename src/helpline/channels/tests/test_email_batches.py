@@ -323,3 +323,30 @@ def test_a_batch_that_fails_as_a_whole_is_taken_again_one_message_at_a_time(
     ]
     assert _protocol_seqs(tenant_a) == [1, 2, 3]
     assert OutboundEmail.objects.count() == 3
+
+
+def test_a_message_that_fails_before_writing_anything_costs_the_batch_no_second_pass(
+    tenant_a: Tenant, boxes: Boxes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fax without its document fails while its item is built, before any write: it is
+    flagged in the same pass, and the batch is not taken again."""
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parents[4] / "tests" / "email_corpus"
+    passes: list[bool] = []
+    real = adapter._process_together
+
+    def counting(rows: Any, *, careful: bool) -> Any:
+        passes.append(careful)
+        return real(rows, careful=careful)
+
+    monkeypatch.setattr(adapter, "_process_together", counting)
+    batch = [
+        Received(boxes.email, mail(1)),
+        Received(boxes.fax, (corpus / "72_fax_without_document.eml").read_bytes()),
+        Received(boxes.email, mail(2)),
+    ]
+    states = [s for _r, s in ingest_batch(batch, source="smtp")]
+    assert states == ["case_opened", "failed", "case_opened"]
+    assert passes == [False]
+    assert "without a document" in Inbound.objects.get(state=InboundState.FAILED).error
