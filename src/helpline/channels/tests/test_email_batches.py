@@ -350,3 +350,34 @@ def test_a_message_that_fails_before_writing_anything_costs_the_batch_no_second_
     assert states == ["case_opened", "failed", "case_opened"]
     assert passes == [False]
     assert "without a document" in Inbound.objects.get(state=InboundState.FAILED).error
+
+
+def test_a_failure_a_service_recovers_from_is_taken_again_with_savepoints(
+    tenant_a: Tenant, boxes: Boxes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sender address the customer service refuses (the intake then creates the customer
+    without it): in the fast pass the refusal leaves the transaction marked for rollback (no
+    savepoint to go back to on PostgreSQL), so the batch is taken again with savepoints and
+    ends as one-at-a-time processing would."""
+    passes: list[bool] = []
+    real = adapter._process_together
+
+    def counting(rows: Any, *, careful: bool) -> Any:
+        passes.append(careful)
+        return real(rows, careful=careful)
+
+    monkeypatch.setattr(adapter, "_process_together", counting)
+    batch = [
+        Received(boxes.email, mail(1)),
+        Received(boxes.email, mail(2, sender="bad..dots@example.it")),
+        Received(boxes.email, mail(3)),
+    ]
+    states = [s for _r, s in ingest_batch(batch, source="test")]
+    assert states == ["case_opened"] * 3
+    odd = Case.objects.get(title="Segnalazione 2")
+    assert odd.requester is not None and odd.requester.email == ""
+    assert passes[0] is False and len(passes) <= 2
+    if connection.vendor == "postgresql":
+        assert passes == [False, True]
+    assert _protocol_seqs(tenant_a) == [1, 2, 3]
+    assert Inbound.objects.filter(state=InboundState.CASE_OPENED).count() == 3
