@@ -9,7 +9,8 @@ acknowledgement and marks the raw row with its outcome.
 
 Mail comes in batches (the IMAP poller, concurrent SMTP deliveries, recovery): the batch's
 raw rows go in with one INSERT, and its items through ``take_in`` one after the other in
-one transaction, each in its own savepoint, sharing ``Lookups`` (the batch's senders,
+one transaction (with a savepoint each when one of them fails: see
+``channels.email.adapter.process_batch``), sharing ``Lookups`` (the batch's senders,
 protocol numbers and Message-IDs read up front, kept true as each item lands) and
 ``BatchWrites`` (acknowledgements and outcomes written once at the end). Without them,
 ``take_in`` is the same code for a batch of one.

@@ -52,14 +52,9 @@ def forget_addresses() -> None:
     _ADDRESSES = (0.0, frozenset())
 
 
-def ignore_reason(parsed: ParsedEmail, *, mailbox: Mailbox, inbound: Inbound) -> str:
-    """Why this message is not a customer's request, or "" if it is one (a batch of one)."""
-    senders = SenderCounts(inbound.organization_id, exclude=[inbound.pk])
-    return header_reason(parsed) or senders.rate_reason(parsed.from_address)
-
-
 def header_reason(parsed: ParsedEmail) -> str:
-    """The reasons read from the message itself (everything but the rate limit)."""
+    """Why this message is not a customer's request, as the message itself says, or "" if
+    it is one. The rate limit is ``SenderCounts.rate_reason``."""
     msg = parsed.msg
     assert msg is not None
     auto = parsed.header("Auto-Submitted").lower()
