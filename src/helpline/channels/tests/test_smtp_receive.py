@@ -100,3 +100,29 @@ def test_messages_on_concurrent_connections_are_taken_in_as_one_batch(
     assert sizes == [1, 5]
     assert Inbound.objects.filter(state=InboundState.CASE_OPENED).count() == 6
     assert Case.objects.filter(organization=tenant_a.org).count() == 6
+
+
+def test_many_concurrent_deliveries_each_land_once(tenant_a: Tenant) -> None:
+    """Twenty connections at once, each message delivered twice (a relay retrying): every
+    sender gets its 250, every message is stored once and opens one case."""
+    import threading
+
+    Mailbox.objects.create(organization=tenant_a.org, name="URP", address="urp@comune.example")
+    answers: list[Any] = []
+
+    def send(n: int) -> None:
+        raw = RAW.replace(b"<smtp1@", f"<smtp-m{n}@".encode()).replace(b"via Roma", b"via %d" % n)
+        with smtplib.SMTP("127.0.0.1", server.port, timeout=60) as client:
+            for _attempt in range(2):
+                answers.append(client.sendmail("maria@example.it", ["urp@comune.example"], raw))
+
+    with LoopThread(make_smtp) as server:
+        threads = [threading.Thread(target=send, args=(n,)) for n in range(20)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+    assert answers == [{}] * 40
+    assert Inbound.objects.count() == 20
+    assert Inbound.objects.filter(state=InboundState.CASE_OPENED).count() == 20
+    assert Case.objects.filter(organization=tenant_a.org).count() == 20
