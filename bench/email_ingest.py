@@ -169,6 +169,13 @@ def run_one(vendor: str, batch: int, args: argparse.Namespace) -> dict[str, Any]
         return states
 
     take_in([raw.replace(b"<bench", b"<warm") for _k, raw in warm])  # imports, caches: not measured
+    from helpline.events.models import ContactEvent, EventKind
+
+    def events() -> Counter[str]:
+        kinds = (EventKind.CASE_OPENED, EventKind.MESSAGE_RECEIVED)
+        return Counter(ContactEvent.objects.filter(kind__in=kinds).values_list("kind", flat=True))
+
+    events_before = events()
     result: dict[str, Any] = {"vendor": vendor, "label": target.label, "n": args.n, "batch": batch}
     result["version"] = database_version(target)
     result["load_before"] = os.getloadavg()[0]
@@ -199,6 +206,7 @@ def run_one(vendor: str, batch: int, args: argparse.Namespace) -> dict[str, Any]
     result["stored"] = Inbound.objects.filter(source="bench").count() - len(warm)
     result["unprocessed"] = Inbound.objects.filter(state="received").count()
     result["flagged"] = Inbound.objects.filter(source="bench", state="failed").count()
+    result["events"] = dict(events() - events_before)
     result["cases"] = Case.objects.count()
     result["messages"] = Message.objects.count()
     connection.close()
@@ -254,7 +262,8 @@ def report(results: list[dict[str, Any]]) -> str:
     )
     for r in results:
         text += (
-            f"\n\n{r['label']}, batch {r['batch']}: mix {r['kinds']}; 1-min load "
+            f"\n\n{r['label']}, batch {r['batch']}: mix {r['kinds']}; contact events "
+            f"{r['events']}; 1-min load "
             f"{r['load_before']:.2f} before, {r['load_after']:.2f} after; per-round ingest msg/s "
             + ", ".join(f"{x:.0f}" for x in r["ingest_all"])
             + "; per-round parse-only msg/s "
