@@ -46,6 +46,7 @@ from helpline.cases.services import UploadedFile
 from helpline.channels.models import ClosedCasePolicy, Inbound, InboundState, Mailbox
 from helpline.customers.models import Customer
 from helpline.customers.services import create_customer
+from helpline.lib import logbuffer
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
 from helpline.notify.models import MailTemplate, TemplateKind
@@ -407,19 +408,23 @@ class Lookups:
 
 class BatchWrites:
     """Writes of a batch's messages that hand nothing back to the intake: the
-    acknowledgements (outbox rows) and the inbound rows' outcomes, inserted and updated once
-    for the whole batch at its end, in its transaction (``flush``). What a message staged
+    acknowledgements (outbox rows), the audit entries and contact events of the services
+    (``lib.logbuffer``) and the inbound rows' outcomes, inserted and updated once for the
+    whole batch at its end, in its transaction (``flush``). What a message staged
     is dropped with it when its savepoint is rolled back (``checkpoint``/``rollback``)."""
 
     def __init__(self) -> None:
         self.outbox: list[Any] = []
         self.outcomes: dict[int, dict[str, Any]] = {}
+        #: Audit entries and contact events (``lib.logbuffer``), inserted with the rest.
+        self.logs: list[Any] = []
 
-    def checkpoint(self) -> int:
-        return len(self.outbox)
+    def checkpoint(self) -> tuple[int, int]:
+        return len(self.outbox), len(self.logs)
 
-    def rollback(self, mark: int, inbound_pk: int) -> None:
-        del self.outbox[mark:]
+    def rollback(self, mark: tuple[int, int], inbound_pk: int) -> None:
+        del self.outbox[mark[0] :]
+        del self.logs[mark[1] :]
         self.outcomes.pop(inbound_pk, None)
 
     def outcome(self, inbound_pk: int, **values: Any) -> None:
@@ -428,6 +433,7 @@ class BatchWrites:
     def flush(self) -> None:
         from helpline.notify.models import OutboundEmail
 
+        logbuffer.flush(self.logs)
         if self.outbox:
             OutboundEmail.objects.bulk_create(self.outbox)
         groups: dict[tuple[str, ...], dict[int, dict[str, Any]]] = {}

@@ -45,6 +45,7 @@ from helpline.channels.intake import (
     take_in,
 )
 from helpline.channels.models import Inbound, InboundState, Mailbox, MailboxKind, MailboxPurpose
+from helpline.lib import logbuffer
 from helpline.sla.services import shared_context as sla_shared_context
 
 log = logging.getLogger(__name__)
@@ -240,7 +241,9 @@ def _process_together(rows: list[Inbound], *, careful: bool) -> dict[int, str]:
         batch.senders.prefetch(p.parsed.from_address for p in ready if p.parsed)
         batch.lookups.prefetch([p.item for p in ready if p.item])
         fast = contextlib.nullcontext() if careful else _no_nested_savepoints()
-        with sla_shared_context(), fast:  # the tenant's SLA policies read once for the batch
+        # The tenant's SLA policies read once for the batch; audit entries and contact
+        # events inserted with the batch's other writes.
+        with sla_shared_context(), logbuffer.deferred(batch.writes.logs), fast:
             for row in todo:
                 states[row.pk] = _process_one(row, batch)
         batch.writes.flush()  # the acknowledgements and the outcomes, for the whole batch
