@@ -7,10 +7,10 @@ acknowledge anything (IMAP: before the UIDs are recorded; SMTP: before "250 OK")
 ``process_batch`` does the rest in one transaction per tenant (should a message fail, the
 batch is taken again with a savepoint per message: that one is rolled back alone and
 flagged, the others land), with the look-ups of the whole batch read up front
-(``intake.Lookups``, ``SenderCounts``) and its acknowledgements and outcomes written once at
-its end (``intake.BatchWrites``). It is
-idempotent: rows already processed are left alone, and rows a killed worker left behind
-are picked up by ``process_pending`` (the recovery loop), again by batches.
+(``intake.Lookups``, ``SenderCounts``) and its acknowledgements, audit entries, contact
+events and outcomes written once at its end (``intake.BatchWrites``). It is idempotent: rows
+already processed are left alone, and rows a killed worker left behind are picked up by
+``process_pending`` (the recovery loop), again by batches.
 """
 
 from __future__ import annotations
