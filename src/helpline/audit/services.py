@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from helpline.audit.models import AuditAction, AuditEntry
+from helpline.lib import logbuffer
 from helpline.lib.actors import Actor
 
 
@@ -53,7 +54,7 @@ def record(
     Services pass the ``now`` they act at, so the audit log and the contact event log
     agree on when a change happened (also when a loader or an import places it in the past).
     """
-    return AuditEntry.objects.create(
+    entry = AuditEntry(
         at=at or timezone.now(),
         organization_id=org_id,
         actor_kind=actor.kind,
@@ -66,6 +67,8 @@ def record(
         object_repr=str(instance)[:200],
         changes=changes,
     )
+    logbuffer.insert(entry)  # at once, or at the end of the intake's batch
+    return entry
 
 
 def record_create(

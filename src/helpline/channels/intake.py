@@ -1,11 +1,19 @@
 """The one intake path (ARCHITECTURE rule 3): every written channel ends here.
 
 An adapter (e-mail, PEC, fax, web form, chat, counter) first stores what it received with
-``store_raw`` (its own short transaction, so the bytes survive anything that follows), then
-turns it into an ``IntakeItem`` and calls ``take_in``, which in one transaction finds or
-creates the customer, threads into an existing case or opens a new one with a protocol
-number (the case services record the contact events), queues the acknowledgement and marks
-the raw row with its outcome.
+``store_raw``/``store_raw_batch`` (its own short transaction, so the bytes survive anything
+that follows), then turns it into an ``IntakeItem`` and calls ``take_in``, which in one
+transaction finds or creates the customer, threads into an existing case or opens a new one
+with a protocol number (the case services record the contact events), queues the
+acknowledgement and marks the raw row with its outcome.
+
+Mail comes in batches (the IMAP poller, concurrent SMTP deliveries, recovery): the batch's
+raw rows go in with one INSERT, and its items through ``take_in`` one after the other in
+one transaction (with a savepoint each when one of them fails: see
+``channels.email.adapter.process_batch``), sharing ``Lookups`` (the batch's senders,
+protocol numbers and Message-IDs read up front, kept true as each item lands) and
+``BatchWrites`` (acknowledgements and outcomes written once at the end). Without them,
+``take_in`` is the same code for a batch of one.
 
 Threading, in order: a protocol number of the tenant in the subject, then the Message-IDs in
 In-Reply-To/References (ours and the customer's). Then:
@@ -26,7 +34,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,10 +45,11 @@ from helpline.cases.models import Case, Message
 from helpline.cases.services import UploadedFile
 from helpline.channels.models import ClosedCasePolicy, Inbound, InboundState, Mailbox
 from helpline.customers.models import Customer
-from helpline.customers.selectors import find_customers_by_identifier
 from helpline.customers.services import create_customer
+from helpline.lib import logbuffer
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
+from helpline.notify.models import MailTemplate, TemplateKind
 from helpline.tenancy.models import Organization
 
 #: Tokens that look like a protocol number (PREFIX-YEAR-SEQ, also with slashes).
@@ -107,6 +117,20 @@ def dedupe_key_for(raw: bytes, message_id: str) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+@dataclass(frozen=True)
+class RawItem:
+    """One received item to store raw (``store_raw_batch``)."""
+
+    org: Organization
+    channel: str
+    source: str
+    raw: bytes
+    message_id: str = ""
+    sender: str = ""
+    subject: str = ""
+    mailbox: Mailbox | None = None
+
+
 def store_raw(
     *,
     org: Organization,
@@ -119,51 +143,361 @@ def store_raw(
     mailbox: Mailbox | None = None,
     now: datetime | None = None,
 ) -> tuple[Inbound, bool]:
-    """Store the raw bytes before anything else (its own transaction, committed at once).
+    """Store the raw bytes before anything else (a batch of one, see ``store_raw_batch``)."""
+    item = RawItem(org, channel, source, raw, message_id, sender, subject, mailbox)
+    return store_raw_batch([item], now=now)[0]
 
-    Returns the row and whether it is new: the same Message-ID delivered twice (two polls,
-    a poll and a relay, a worker killed after storing) comes back as the existing row.
+
+def store_raw_batch(
+    items: Sequence[RawItem], *, now: datetime | None = None
+) -> list[tuple[Inbound, bool]]:
+    """Store received items raw before anything else: one ``INSERT`` for the batch, in its
+    own transaction, committed on return (ARCHITECTURE rule 8).
+
+    Returns (row, is_new) per item, in order: the same Message-ID delivered twice (two
+    polls, a poll and a relay, a worker killed after storing, twice in one batch) comes
+    back as the one stored row.
     """
-    key = dedupe_key_for(raw, message_id)
-    # Insert first and let the unique constraint answer "seen before?": one round trip for
-    # the usual new message instead of a look-up and an insert.
-    try:
-        with transaction.atomic():
-            row = Inbound.objects.create(
-                organization=org,
-                mailbox=mailbox,
-                channel=channel,
-                source=source,
-                dedupe_key=key,
-                message_id=message_id[:255],
-                raw=raw,
-                size=len(raw),
-                sender=sender[:255],
-                subject=subject[:255],
-                received_at=now or timezone.now(),
-            )
-    except IntegrityError:  # delivered before (or stored concurrently by another worker)
-        return Inbound.objects.defer("raw").get(organization=org, dedupe_key=key), False
-    return row, True
+    now = now or timezone.now()
+    keys = [(item.org.pk, dedupe_key_for(item.raw, item.message_id)) for item in items]
+    first: dict[tuple[int, str], int] = {}
+    for index, key in enumerate(keys):
+        first.setdefault(key, index)
+    existing: dict[tuple[int, str], Inbound] = {}
+    created: dict[tuple[int, str], Inbound] = {}
+    for attempt in range(3):
+        # Insert first and let the unique constraint answer "seen before?": one round trip
+        # for a batch of new messages. Only when that fails are the stored ones looked up.
+        if attempt:
+            existing = _stored(list(first))
+        rows = {
+            key: _raw_row(items[index], key[1], now)
+            for key, index in first.items()
+            if key not in existing
+        }
+        try:
+            with transaction.atomic():
+                Inbound.objects.bulk_create(list(rows.values()))
+        except IntegrityError:  # stored before, or concurrently by another worker
+            continue
+        created = rows
+        break
+    else:
+        raise IntegrityError("inbound items could not be stored")
+    out: list[tuple[Inbound, bool]] = []
+    for index, key in enumerate(keys):
+        if key in created:
+            out.append((created[key], first[key] == index))
+        else:
+            out.append((existing[key], False))
+    return out
+
+
+def _raw_row(item: RawItem, key: str, now: datetime) -> Inbound:
+    return Inbound(
+        organization=item.org,
+        mailbox=item.mailbox,
+        channel=item.channel,
+        source=item.source,
+        dedupe_key=key,
+        message_id=item.message_id[:255],
+        raw=item.raw,
+        size=len(item.raw),
+        sender=item.sender[:255],
+        subject=item.subject[:255],
+        received_at=now,
+    )
+
+
+def _stored(keys: Sequence[tuple[int, str]]) -> dict[tuple[int, str], Inbound]:
+    by_org: dict[int, list[str]] = {}
+    for org_id, key in keys:
+        by_org.setdefault(org_id, []).append(key)
+    where = Q()
+    for org_id, org_keys in by_org.items():
+        where |= Q(organization_id=org_id, dedupe_key__in=org_keys)
+    rows = Inbound.objects.defer("raw").filter(where)
+    return {(row.organization_id, row.dedupe_key): row for row in rows}
+
+
+class Lookups:
+    """What the intake reads for each item, read for a whole batch in a few queries.
+
+    ``prefetch`` reads, for all items of a batch at once, the customers of their senders
+    (one query), the cases their protocol numbers name (one) and the messages their
+    In-Reply-To/References name (ours and the customer's: one each, plus one for the cases
+    found). The per-item answers are then the same as one look-up per item would give:
+    what a message of the batch changes (a customer created, a case reopened or given a
+    message, a Message-ID now on a case) is forgotten or learnt (``learn``) before the next
+    one is taken in, and anything not prefetched is looked up on demand. A single item is a
+    batch of one.
+    """
+
+    def __init__(self, org: Organization) -> None:
+        self.org = org
+        self._customers: dict[str, Customer | None] = {}
+        self._protocols: dict[str, int | None] = {}
+        #: Message-ID -> (row id, case id) of ours (outbox) and theirs (inbound on a case).
+        self._ours: dict[str, tuple[int, int | None] | None] = {}
+        self._theirs: dict[str, tuple[int, int] | None] = {}
+        self._cases: dict[int, Case | None] = {}
+        self._templates: dict[str, dict[str, MailTemplate]] = {}
+
+    # --- reading ahead ----------------------------------------------------------------
+
+    def prefetch(self, items: Sequence[IntakeItem]) -> None:
+        contacts: set[str] = set()
+        tokens: set[str] = set()
+        ids: set[str] = set()
+        for item in items:
+            if item.case_id is not None or item.requester_id is not None:
+                continue
+            contacts.update(self._contact_keys(item.contact))
+            tokens.update(_protocol_tokens(item.thread_text))
+            ids.update(_reply_ids(item.reply_to))
+        self._read_customers(contacts)
+        self._read_protocols(tokens)
+        self._read_ids(ids)
+        self._read_cases(
+            {v[1] for v in (*self._ours.values(), *self._theirs.values()) if v and v[1]}
+        )
+
+    def _contact_keys(self, contact: Contact) -> list[str]:
+        keys = []
+        email = contact.email.strip().lower()
+        if email:
+            keys.append("e:" + email)
+        if contact.phone:
+            keys.append("p:" + contact.phone)
+        return keys
+
+    def _read_customers(self, keys: set[str]) -> None:
+        keys -= self._customers.keys()
+        if not keys:
+            return
+        from helpline.customers.selectors import contact_value, customers_by_contact_values
+
+        stored: dict[str, str] = {}
+        for key in keys:
+            kind, text = key[:2], key[2:]
+            if kind == "e:":
+                stored[key] = contact_value(org=self.org, email=text)
+            else:
+                stored[key] = contact_value(org=self.org, phone=text)
+        found = customers_by_contact_values(org=self.org, values=stored.values())
+        for key, value in stored.items():
+            self._customers[key] = found.get(value) if value else None
+
+    def _read_protocols(self, tokens: set[str]) -> None:
+        tokens -= self._protocols.keys()
+        if not tokens:
+            return
+        rows = Case.objects.filter(organization=self.org, protocol_number__in=sorted(tokens))
+        for case in rows.defer("description"):
+            self._protocols[case.protocol_number] = case.pk
+            self._cases[case.pk] = case
+        for token in tokens:
+            self._protocols.setdefault(token, None)
+
+    def _read_ids(self, ids: set[str]) -> None:
+        from helpline.notify.models import OutboundEmail
+
+        ours = ids - self._ours.keys()
+        if ours:
+            got: dict[str, tuple[int, int | None]] = {}
+            for mid, pk, case_id in OutboundEmail.objects.filter(
+                organization=self.org, message_id__in=sorted(ours)
+            ).values_list("message_id", "pk", "case_id"):
+                if mid not in got or pk > got[mid][0]:
+                    got[mid] = (pk, case_id)
+            for mid in ours:
+                self._ours[mid] = got.get(mid)
+        theirs = ids - self._theirs.keys()
+        if theirs:
+            seen: dict[str, tuple[int, int]] = {}
+            for mid, pk, case_id in Inbound.objects.filter(
+                organization=self.org, message_id__in=sorted(theirs), case__isnull=False
+            ).values_list("message_id", "pk", "case_id"):
+                if mid not in seen or pk > seen[mid][0]:
+                    seen[mid] = (pk, case_id)
+            for mid in theirs:
+                self._theirs[mid] = seen.get(mid)
+
+    def _read_cases(self, ids: set[int]) -> None:
+        ids -= self._cases.keys()
+        if not ids:
+            return
+        rows = Case.objects.filter(organization=self.org, pk__in=sorted(ids))
+        for case in rows.defer("description"):
+            self._cases[case.pk] = case
+        for pk in ids:
+            self._cases.setdefault(pk, None)
+
+    # --- answering ----------------------------------------------------------------------
+
+    def customer(self, contact: Contact) -> Customer | None:
+        """The customer with this e-mail (else phone), as ``find_customers_by_identifier``."""
+        keys = self._contact_keys(contact)
+        self._read_customers(set(keys))
+        for key in keys:
+            found = self._customers.get(key)
+            if found is not None:
+                return found
+        return None
+
+    def mail_templates(self, kind: str) -> dict[str, MailTemplate]:
+        """The tenant's mail templates of ``kind`` by language (read once a batch)."""
+        if kind not in self._templates:
+            from helpline.notify.services import mail_templates
+
+            self._templates[kind] = mail_templates(org_id=self.org.pk, kind=kind)
+        return self._templates[kind]
+
+    def case(self, pk: int | None) -> Case | None:
+        if pk is None:
+            return None
+        self._read_cases({pk})
+        return self._cases.get(pk)
+
+    def by_protocol(self, text: str) -> Case | None:
+        tokens = _protocol_tokens(text)
+        self._read_protocols(set(tokens))
+        pks = [pk for t in tokens if (pk := self._protocols.get(t)) is not None]
+        return self.case(min(pks)) if pks else None  # ``first()``: the lowest id
+
+    def known_reply(self, ids: Sequence[str]) -> Case | None:
+        """The case of the latest of our messages, else of theirs, named in ``ids``."""
+        wanted = set(_reply_ids(ids))
+        if not wanted:
+            return None
+        self._read_ids(wanted)
+        ours = [v for i in wanted if (v := self._ours.get(i))]
+        if ours:
+            return self.case(max(ours)[1])
+        theirs = [v for i in wanted if (v := self._theirs.get(i))]
+        if theirs:
+            return self.case(max(theirs)[1])
+        return None
+
+    # --- after each item ----------------------------------------------------------------
+
+    def learn(
+        self,
+        *,
+        item: IntakeItem | None,
+        result: IntakeResult | None,
+        inbound: Inbound | None,
+    ) -> None:
+        """Bring the answers up to date after an item was taken in (or failed)."""
+        if item is not None:
+            for key in self._contact_keys(item.contact):
+                if self._customers.get(key) is None:
+                    self._customers.pop(key, None)  # perhaps created now: read again
+        if result is not None:
+            # Its status, requester or update time may have changed: read it again if asked.
+            self._cases.pop(result.case.pk, None)
+        if result is not None and result.state == InboundState.CASE_OPENED:
+            self._protocols.pop(result.case.protocol_number, None)
+        if inbound is not None and inbound.message_id:
+            mid = inbound.message_id
+            if result is not None:
+                self._theirs[mid] = (inbound.pk, result.case.pk)
+            else:
+                self._theirs.pop(mid, None)
+
+
+class BatchWrites:
+    """Writes of a batch's messages that hand nothing back to the intake: the
+    acknowledgements (outbox rows), the audit entries and contact events of the services
+    (``lib.logbuffer``) and the inbound rows' outcomes, inserted and updated once for the
+    whole batch at its end, in its transaction (``flush``). What a message staged
+    is dropped with it when its savepoint is rolled back (``checkpoint``/``rollback``)."""
+
+    def __init__(self) -> None:
+        self.outbox: list[Any] = []
+        self.outcomes: dict[int, dict[str, Any]] = {}
+        #: Audit entries and contact events (``lib.logbuffer``), inserted with the rest.
+        self.logs: list[Any] = []
+
+    def checkpoint(self) -> tuple[int, int]:
+        return len(self.outbox), len(self.logs)
+
+    def rollback(self, mark: tuple[int, int], inbound_pk: int) -> None:
+        del self.outbox[mark[0] :]
+        del self.logs[mark[1] :]
+        self.outcomes.pop(inbound_pk, None)
+
+    def outcome(self, inbound_pk: int, **values: Any) -> None:
+        self.outcomes[inbound_pk] = values
+
+    def flush(self) -> None:
+        from helpline.notify.models import OutboundEmail
+
+        logbuffer.flush(self.logs)
+        if self.outbox:
+            OutboundEmail.objects.bulk_create(self.outbox)
+        groups: dict[tuple[str, ...], dict[int, dict[str, Any]]] = {}
+        for pk, values in self.outcomes.items():
+            groups.setdefault(tuple(sorted(values)), {})[pk] = values
+        for fields, rows in groups.items():
+            _update_rows(fields, rows)
+        self.outbox, self.outcomes = [], {}
+
+
+def _update_rows(fields: Sequence[str], rows: dict[int, dict[str, Any]]) -> None:
+    """One ``UPDATE ... SET f = CASE id WHEN ... END`` for many inbound rows, each with its
+    own values (what ``bulk_update`` does, without building an expression per value: that
+    cost more than the statements it saves)."""
+    meta = Inbound._meta
+    quote = connection.ops.quote_name
+    pg = connection.vendor == "postgresql"
+    pk_column = quote(meta.pk.column)
+    sets: list[str] = []
+    params: list[Any] = []
+    for name in fields:
+        model_field: Any = meta.get_field(name)
+        branches = []
+        for pk, values in rows.items():
+            branches.append("WHEN %s THEN %s")
+            params += [pk, model_field.get_db_prep_save(values[name], connection)]
+        expr = f"CASE {pk_column} {' '.join(branches)} END"
+        if pg:  # NULLs and literals need the column's type there
+            expr = f"CAST({expr} AS {model_field.cast_db_type(connection)})"
+        sets.append(f"{quote(model_field.column)} = {expr}")
+    marks = ", ".join(["%s"] * len(rows))
+    params += list(rows)
+    sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} WHERE {pk_column} IN ({marks})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def _record(inbound: Inbound, writes: BatchWrites | None, **values: Any) -> None:
+    if writes is not None:
+        writes.outcome(inbound.pk, **values)
+    else:
+        Inbound.objects.filter(pk=inbound.pk).update(**values)
+
+
+def _protocol_tokens(text: str) -> list[str]:
+    return [t.replace("/", "-") for t in PROTOCOL_TOKEN.findall(text.upper())][:5]
+
+
+def _reply_ids(ids: Sequence[str]) -> list[str]:
+    return [i for i in ids if i][-20:]
 
 
 def find_or_create_customer(
-    *, org: Organization, actor: Actor, contact: Contact
+    *, org: Organization, actor: Actor, contact: Contact, lookups: Lookups | None = None
 ) -> Customer | None:
     """The customer with this e-mail (else phone); a new one when there is none.
 
     A malformed address or number is left out of the new customer rather than refusing the
     message: the raw input keeps it for the operator.
     """
+    found = (lookups or Lookups(org)).customer(contact)
+    if found is not None:
+        return found
     email = contact.email.strip().lower()
-    if email:
-        found = find_customers_by_identifier(org=org, email=email).first()
-        if found is not None:
-            return found
-    if contact.phone:
-        found = find_customers_by_identifier(org=org, phone=contact.phone).first()
-        if found is not None:
-            return found
     name = contact.name.strip() or email or contact.phone.strip()
     if not name:
         return None
@@ -188,37 +522,18 @@ def find_or_create_customer(
     return None
 
 
-def find_thread(*, org: Organization, item: IntakeItem) -> tuple[Case | None, bool]:
+def find_thread(
+    *, org: Organization, item: IntakeItem, lookups: Lookups | None = None
+) -> tuple[Case | None, bool]:
     """The case the item belongs to, and whether a known Message-ID said so."""
     if item.case_id is not None:
         return Case.objects.filter(organization=org, pk=item.case_id).first(), True
-    tokens = [t.replace("/", "-") for t in PROTOCOL_TOKEN.findall(item.thread_text.upper())]
-    if tokens:
-        case = Case.objects.filter(organization=org, protocol_number__in=tokens[:5]).first()
-        if case is not None:
-            return case, _known_reply(org, item.reply_to) is not None
-    found = _known_reply(org, item.reply_to)
+    lookups = lookups or Lookups(org)
+    case = lookups.by_protocol(item.thread_text)
+    if case is not None:
+        return case, lookups.known_reply(item.reply_to) is not None
+    found = lookups.known_reply(item.reply_to)
     return found, found is not None
-
-
-def _known_reply(org: Organization, ids: Sequence[str]) -> Case | None:
-    from helpline.notify.models import OutboundEmail
-
-    ids = [i for i in ids if i][-20:]
-    if not ids:
-        return None
-    ours = OutboundEmail.objects.filter(organization=org, message_id__in=ids).select_related("case")
-    for out in ours.order_by("-id")[:1]:
-        return out.case
-    theirs = (
-        Inbound.objects.filter(organization=org, message_id__in=ids, case__isnull=False)
-        .select_related("case")
-        .defer("raw", "case__description")
-        .order_by("-id")
-    )
-    for inbound in theirs[:1]:
-        return inbound.case
-    return None
 
 
 def take_in(
@@ -228,15 +543,29 @@ def take_in(
     inbound: Inbound | None = None,
     actor: Actor | None = None,
     now: datetime | None = None,
+    lookups: Lookups | None = None,
+    writes: BatchWrites | None = None,
 ) -> IntakeResult:
     """Turn one received item into a case or a message on a case (one transaction).
 
     Joins the caller's transaction without a savepoint of its own (a round trip each on
     the hot path): a caller that wants to survive a failure here wraps it in its own
-    ``atomic()``, as ``process_inbound`` does.
+    ``atomic()``, as ``process_batch`` does per message. ``lookups`` are those of the
+    caller's batch (``Lookups``); without them the item is a batch of one. The caller
+    calls ``lookups.learn`` after its savepoint is released or rolled back. With
+    ``writes`` the acknowledgement and the inbound row's outcome are staged there for the
+    caller to flush with the rest of its batch; without, they are written at once.
     """
     with transaction.atomic(savepoint=False):
-        return _take_in(org=org, item=item, inbound=inbound, actor=actor, now=now)
+        return _take_in(
+            org=org,
+            item=item,
+            inbound=inbound,
+            actor=actor,
+            now=now,
+            lookups=lookups or Lookups(org),
+            writes=writes,
+        )
 
 
 def _take_in(
@@ -246,12 +575,14 @@ def _take_in(
     inbound: Inbound | None,
     actor: Actor | None,
     now: datetime | None,
+    lookups: Lookups,
+    writes: BatchWrites | None,
 ) -> IntakeResult:
     from helpline.notify import services as notify
 
     now = now or timezone.now()
     system = actor or Actor.system(f"intake:{item.channel}")
-    case, via_reply = find_thread(org=org, item=item)
+    case, via_reply = find_thread(org=org, item=item, lookups=lookups)
     customer: Customer | None
     if item.requester_id is not None:
         customer = Customer.objects.filter(organization=org, pk=item.requester_id).first()
@@ -260,7 +591,9 @@ def _take_in(
     elif item.case_id is not None and case is not None and case.requester_id is not None:
         customer = case.requester  # the status page or a chat: the requester writes
     else:
-        customer = find_or_create_customer(org=org, actor=system, contact=item.contact)
+        customer = find_or_create_customer(
+            org=org, actor=system, contact=item.contact, lookups=lookups
+        )
     acting = actor or (Actor.for_customer(customer) if customer else system)
     is_reply = via_reply or item.is_reply or bool(REPLY_PREFIX.match(item.title))
     body = item.body.strip() or _("(no text)")
@@ -306,19 +639,25 @@ def _take_in(
     if customer is not None and case.requester_id == customer.pk:
         case.requester = customer  # spare the acknowledgement a look-up
     if state == InboundState.CASE_OPENED and item.acknowledge:
-        notify.queue_acknowledgement(
+        ack = notify.queue_acknowledgement(
             case=case,
             in_reply_to=item.message_id,
             now=now,
             from_address=item.reply_from,
             to_address=(customer.email if customer else "") or item.contact.email,
             new_thread=True,
+            templates=lookups.mail_templates(TemplateKind.ACKNOWLEDGEMENT),
+            save=writes is None,
         )
+        if writes is not None and ack is not None:
+            writes.outbox.append(ack)
     if inbound is not None:
-        Inbound.objects.filter(pk=inbound.pk).update(
+        _record(
+            inbound,
+            writes,
             state=state,
-            case=case,
-            case_message=message,
+            case_id=case.pk,
+            case_message_id=message.pk if message else None,
             processed_at=now,
             reason="",
             error="",
@@ -371,15 +710,35 @@ def _add(*, case: Case, actor: Actor, item: IntakeItem, body: str, now: datetime
     )
 
 
-def mark_ignored(*, inbound: Inbound, reason: str, now: datetime | None = None) -> None:
+def mark_ignored(
+    *,
+    inbound: Inbound,
+    reason: str,
+    now: datetime | None = None,
+    writes: BatchWrites | None = None,
+) -> None:
     """Record that an item was deliberately not turned into a case, and why."""
-    Inbound.objects.filter(pk=inbound.pk).update(
-        state=InboundState.IGNORED, reason=reason[:255], processed_at=now or timezone.now()
+    _record(
+        inbound,
+        writes,
+        state=InboundState.IGNORED,
+        reason=reason[:255],
+        processed_at=now or timezone.now(),
     )
 
 
-def mark_failed(*, inbound: Inbound, error: str, now: datetime | None = None) -> None:
+def mark_failed(
+    *,
+    inbound: Inbound,
+    error: str,
+    now: datetime | None = None,
+    writes: BatchWrites | None = None,
+) -> None:
     """Flag an item that could not be processed; it stays for an operator to open."""
-    Inbound.objects.filter(pk=inbound.pk).update(
-        state=InboundState.FAILED, error=error[:4000], processed_at=now or timezone.now()
+    _record(
+        inbound,
+        writes,
+        state=InboundState.FAILED,
+        error=error[:4000],
+        processed_at=now or timezone.now(),
     )

@@ -63,15 +63,18 @@ def add_terms(org_id: int, pairs: Iterable[tuple[str, str]]) -> None:
     )
 
 
-def reindex_customer(customer: Customer, *, lang: str) -> None:
-    """Rewrite the postings of ``customer`` from its name and addresses."""
-    SearchPosting.objects.filter(customer=customer).delete()
+def reindex_customer(customer: Customer, *, lang: str, new: bool = False) -> None:
+    """Rewrite the postings of ``customer`` from its name and addresses (``new``: a customer
+    created just now, with neither postings nor addresses yet)."""
+    if not new:
+        SearchPosting.objects.filter(customer=customer).delete()
     if customer.erased_at is not None:
         return
     pairs: list[tuple[str, str, str]] = [
         (t, k, SearchField.NAME) for t, k in word_keys(customer.name, lang)
     ]
-    for street in customer.addresses.values_list("street", flat=True):
+    streets = [] if new else customer.addresses.values_list("street", flat=True)
+    for street in streets:
         pairs += [(t, k, SearchField.STREET) for t, k in word_keys(street, lang)]
     add_terms(customer.organization_id, ((t, k) for t, k, _f in pairs))
     SearchPosting.objects.bulk_create(

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
 from helpline.audit.models import AuditEntry
@@ -69,6 +70,26 @@ def find_customers_by_identifier(
     return qs.filter(
         pk__in=ContactPoint.objects.filter(organization=org, value=value).values("customer_id")
     )
+
+
+def customers_by_contact_values(*, org: Organization, values: Iterable[str]) -> dict[str, Customer]:
+    """For each stored contact value (``contact_value``'s form), the customer
+    ``find_customers_by_identifier(...).first()`` would give, in one query for all of them
+    (the intake's sender look-up for a batch of mail). Values without a customer are absent.
+    """
+    wanted = sorted({v for v in values if v})
+    if not wanted:
+        return {}
+    rows = Customer.objects.filter(organization=org, contacts__value__in=wanted).annotate(
+        matched_value=F("contacts__value")
+    )
+    found: dict[str, Customer] = {}
+    for customer in rows:
+        value = customer.matched_value
+        best = found.get(value)
+        if best is None or (customer.name, customer.pk) < (best.name, best.pk):
+            found[value] = customer  # the model's ordering is by name
+    return found
 
 
 def search_customers(*, org: Organization, text: str, limit: int = 20) -> list[Customer]:

@@ -5,6 +5,7 @@ the search index kept in step. Service accounts change only with a valid identit
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -155,15 +156,17 @@ def create_customer(
     ):
         raise _duplicate_tax_id()
     lang = language_of(org)
+    # Only a tax id can collide (with a concurrent creation): without one, no savepoint.
+    guard = transaction.atomic() if values["tax_id"] else contextlib.nullcontext()
     try:
-        with transaction.atomic():
+        with guard:
             customer = Customer.objects.create(
                 organization=org, name_key=combined_key(values["name"], lang), **values
             )
-            _sync_primary(customer, {})
+            _sync_primary(customer, {}, new=True)
     except IntegrityError as exc:  # a concurrent creation with the same tax id
         raise _duplicate_tax_id() from exc
-    reindex_customer(customer, lang=lang)
+    reindex_customer(customer, lang=lang, new=True)
     audit.record_create(
         org_id=org.pk, actor=actor, instance=customer, fields=CUSTOMER_AUDITED_FIELDS
     )
@@ -228,18 +231,23 @@ def update_customer(
     return customer
 
 
-def _sync_primary(customer: Customer, before: dict[str, Any]) -> None:
-    """Mirror the primary phone, e-mail and tax id into contact points and identifiers."""
+def _sync_primary(customer: Customer, before: dict[str, Any], *, new: bool = False) -> None:
+    """Mirror the primary phone, e-mail and tax id into contact points and identifiers
+    (``new``: a customer created just now, who has none yet)."""
     org_id = customer.organization_id
     for kind, field in ((ContactKind.PHONE, "phone"), (ContactKind.EMAIL, "email")):
-        old, new = before.get(field) or "", getattr(customer, field)
-        if old == new:
+        old, value = before.get(field) or "", getattr(customer, field)
+        if old == value:
             continue
         if old:
             ContactPoint.objects.filter(customer=customer, kind=kind, value=old).delete()
-        if new:
+        if value and new:
+            ContactPoint.objects.create(
+                organization_id=org_id, customer=customer, kind=kind, value=value
+            )
+        elif value:
             ContactPoint.objects.get_or_create(
-                organization_id=org_id, customer=customer, kind=kind, value=new
+                organization_id=org_id, customer=customer, kind=kind, value=value
             )
     old_tax = before.get("tax_id") or ""
     if old_tax != customer.tax_id:

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from helpline.events.models import ContactEvent
+from helpline.lib import logbuffer
 from helpline.lib.actors import Actor
 
 
@@ -22,7 +23,7 @@ def record_event(
     data: dict[str, Any] | None = None,
     at: datetime | None = None,
 ) -> ContactEvent:
-    return ContactEvent.objects.create(
+    event = ContactEvent(
         organization_id=org_id,
         kind=kind,
         channel=channel,
@@ -34,3 +35,5 @@ def record_event(
         data=data or {},
         at=at or timezone.now(),
     )
+    logbuffer.insert(event)  # at once, or at the end of the intake's batch
+    return event

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.template import Context, Engine
+from django.template import Context, Engine, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -90,15 +91,35 @@ def _default_template(kind: str) -> tuple[str, str]:
     )
 
 
-def render_mail(*, case: Case, kind: str, body: str = "") -> tuple[str, str]:
-    """(subject, text) of a mail about ``case`` in the customer's language."""
+def mail_templates(*, org_id: int, kind: str) -> dict[str, MailTemplate]:
+    """A tenant's templates of one kind by language (the intake reads them once a batch)."""
+    return {t.language: t for t in MailTemplate.objects.filter(organization_id=org_id, kind=kind)}
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> Template:
+    """Templates compiled once per wording (a compiled template renders any number of
+    times, in any thread)."""
+    return _ENGINE.from_string(source)
+
+
+def render_mail(
+    *, case: Case, kind: str, body: str = "", templates: Mapping[str, MailTemplate] | None = None
+) -> tuple[str, str]:
+    """(subject, text) of a mail about ``case`` in the customer's language. ``templates``:
+    the tenant's templates of ``kind`` by language, when the caller has read them already."""
     lang = _language(case)
-    template = (
-        MailTemplate.objects.filter(organization_id=case.organization_id, kind=kind)
-        .filter(language__in=[lang, case.organization.language])
-        .order_by("-language")  # any row: prefer the exact language below
-    )
-    rows = {t.language: t for t in template}
+    if templates is None:
+        rows = {
+            t.language: t
+            for t in MailTemplate.objects.filter(
+                organization_id=case.organization_id,
+                kind=kind,
+                language__in=[lang, case.organization.language],
+            )
+        }
+    else:
+        rows = dict(templates)
     chosen = rows.get(lang) or rows.get(case.organization.language)
     with translation.override(lang):
         if chosen is not None:
@@ -116,8 +137,8 @@ def render_mail(*, case: Case, kind: str, body: str = "") -> tuple[str, str]:
                 "body": body,
             }
         )
-        subject = _ENGINE.from_string(subject_src).render(context)
-        text = _ENGINE.from_string(body_src).render(context)
+        subject = _compiled(subject_src).render(context)
+        text = _compiled(body_src).render(context)
     return " ".join(subject.split())[:255], text
 
 
@@ -189,18 +210,20 @@ def _queue(
     from_address: str = "",
     to_address: str = "",
     new_thread: bool = False,
+    templates: Mapping[str, MailTemplate] | None = None,
+    save: bool = True,
 ) -> OutboundEmail | None:
     to = to_address or _recipient(case)
     if not to:
         return None
     now = now or timezone.now()
     sender = from_address or _from_address(case)
-    subject, text = render_mail(case=case, kind=kind, body=body)
+    subject, text = render_mail(case=case, kind=kind, body=body, templates=templates)
     refs = [] if new_thread else _thread_ids(case)
     in_reply_to = in_reply_to or (refs[-1] if refs else "")
     if in_reply_to and in_reply_to not in refs:
         refs.append(in_reply_to)
-    return OutboundEmail.objects.create(
+    row = OutboundEmail(
         organization_id=case.organization_id,
         case=case,
         case_message=message,
@@ -216,6 +239,9 @@ def _queue(
         next_attempt_at=now,
         created_at=now,
     )
+    if save:
+        row.save(force_insert=True)
+    return row
 
 
 def queue_acknowledgement(
@@ -226,10 +252,14 @@ def queue_acknowledgement(
     from_address: str = "",
     to_address: str = "",
     new_thread: bool = False,
+    templates: Mapping[str, MailTemplate] | None = None,
+    save: bool = True,
 ) -> OutboundEmail | None:
     """Queue the acknowledgement of a new case (nothing when there is no address). The
-    intake passes what it already knows (addresses; a new case has no earlier thread) to
-    spare the look-ups."""
+    intake passes what it already knows (addresses; a new case has no earlier thread; the
+    tenant's acknowledgement templates, read once a batch) to spare the look-ups. With
+    ``save=False`` the row is returned unsaved, for the caller to insert with others of
+    its batch in the same transaction."""
     return _queue(
         case=case,
         kind=TemplateKind.ACKNOWLEDGEMENT,
@@ -238,6 +268,8 @@ def queue_acknowledgement(
         from_address=from_address,
         to_address=to_address,
         new_thread=new_thread,
+        templates=templates,
+        save=save,
     )
 
 

@@ -8,9 +8,11 @@ memory, writes the changed ones back and refreshes the case's badge row (``CaseS
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -75,6 +77,33 @@ class _Context:
         if row is None:
             return None, engine.always_open(self.tz)
         return row, engine.compiled(row)
+
+
+_shared: contextvars.ContextVar[dict[int, _Context] | None] = contextvars.ContextVar(
+    "helpline_sla_shared_context", default=None
+)
+
+
+@contextlib.contextmanager
+def shared_context() -> Iterator[None]:
+    """Within this block the hooks read each tenant's policies and calendars once and share
+    them (the intake's batch of mail, one transaction: the policies of its first message
+    serve the whole batch). Clocks are still read per case."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def _context_for(case: Any) -> _Context:
+    shared = _shared.get()
+    if shared is None:
+        return _Context(case.organization_id, _tz(case))
+    ctx = shared.get(case.organization_id)
+    if ctx is None:
+        ctx = shared[case.organization_id] = _Context(case.organization_id, _tz(case))
+    return ctx
 
 
 def _tz(case: Any) -> str:
@@ -177,7 +206,7 @@ class _Session:
 
     def __init__(self, case: Any, ctx: _Context | None = None, *, new_case: bool = False) -> None:
         self.case = case
-        self.ctx = ctx or _Context(case.organization_id, _tz(case))
+        self.ctx = ctx or _context_for(case)
         self.clocks: list[Clock] = (
             []
             if new_case
@@ -295,7 +324,7 @@ def summarise(clocks: Iterable[Clock]) -> tuple[str, str, datetime | None]:
 
 def on_case_opened(*, case: Any, now: datetime) -> None:
     """Start the clocks of the policy the new case matches."""
-    ctx = _Context(case.organization_id, _tz(case))
+    ctx = _context_for(case)
     if not ctx.policies:
         return
     session = _Session(case, ctx, new_case=True)
@@ -358,7 +387,7 @@ def on_case_reclassified(*, case: Any, now: datetime) -> None:
     """Urgency, severity, type, topic, channel or queue changed: match the policy again and
     recompute every unfinished clock from its start with the new targets and calendar (a
     deadline moved into the future is no longer breached or warned)."""
-    ctx = _Context(case.organization_id, _tz(case))
+    ctx = _context_for(case)
     session = _Session(case, ctx)
     for clock in list(session.clocks):
         if clock.state == ClockState.STOPPED:

@@ -1,36 +1,52 @@
-"""E-mail in: store the raw message, then classify, unwrap (PEC), and hand it to the intake.
+"""E-mail in: store the raw messages, then classify, unwrap (PEC), and hand them to the intake.
 
-``accept_email`` is what the IMAP poller and the SMTP service call as soon as they hold the
-bytes; it commits the raw row before they acknowledge the message (IMAP: before the UID is
-recorded; SMTP: before "250 OK"). ``process_inbound`` does the rest in one transaction and
-is idempotent: a row already processed is left alone, and a row a killed worker left
-behind is picked up by ``process_pending`` (the recovery loop).
+Mail is taken in by batches; a single message is a batch of one, through the same code.
+``accept_batch`` is what the IMAP poller and the SMTP service call as soon as they hold the
+bytes of one or more messages: one ``INSERT`` for all of them, committed before they
+acknowledge anything (IMAP: before the UIDs are recorded; SMTP: before "250 OK").
+``process_batch`` does the rest in one transaction per tenant (should a message fail, the
+batch is taken again with a savepoint per message: that one is rolled back alone and
+flagged, the others land), with the look-ups of the whole batch read up front
+(``intake.Lookups``, ``SenderCounts``) and its acknowledgements, audit entries, contact
+events and outcomes written once at its end (``intake.BatchWrites``). It is idempotent: rows
+already processed are left alone, and rows a killed worker left behind are picked up by
+``process_pending`` (the recovery loop), again by batches.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpline.cases.choices import CaseType, Channel, Level
 from helpline.cases.services import UploadedFile
-from helpline.channels.email.autoreply import ignore_reason
+from helpline.channels.email.autoreply import SenderCounts, header_reason
 from helpline.channels.email.parser import ParsedEmail, parse_email, quick_headers
 from helpline.channels.intake import (
+    BatchWrites,
     Contact,
     IntakeItem,
+    IntakeResult,
+    Lookups,
+    RawItem,
     mark_failed,
     mark_ignored,
-    store_raw,
+    store_raw_batch,
     take_in,
 )
 from helpline.channels.models import Inbound, InboundState, Mailbox, MailboxKind, MailboxPurpose
+from helpline.lib import logbuffer
+from helpline.sla.services import shared_context as sla_shared_context
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +58,25 @@ _CHANNEL = {
 }
 
 
-def accept_email(*, mailbox: Mailbox, raw: bytes, source: str) -> tuple[Inbound, bool]:
-    """Store a received message raw (committed on return); (row, is_new)."""
+#: Messages stored in one INSERT and processed in one transaction by the real ways in.
+BATCH_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Received:
+    """Raw bytes received for a mailbox (what the poller and the SMTP service hold)."""
+
+    mailbox: Mailbox
+    raw: bytes
+
+
+def _raw_item(received: Received, source: str) -> RawItem:
+    mailbox, raw = received.mailbox, received.raw
     try:
         message_id, sender, subject = quick_headers(raw)
     except Exception:  # a header block beyond repair: the bytes are kept all the same
         message_id, sender, subject = "", "", ""
-    return store_raw(
+    return RawItem(
         org=mailbox.organization,
         channel=_CHANNEL[MailboxKind(mailbox.kind)],
         source=source,
@@ -60,56 +88,280 @@ def accept_email(*, mailbox: Mailbox, raw: bytes, source: str) -> tuple[Inbound,
     )
 
 
+def accept_batch(batch: Sequence[Received], *, source: str) -> list[tuple[Inbound, bool]]:
+    """Store received messages raw (one INSERT, committed on return); (row, is_new) each."""
+    rows = store_raw_batch([_raw_item(r, source) for r in batch])
+    for received, (row, _new) in zip(batch, rows, strict=True):
+        if row.mailbox_id == received.mailbox.pk:  # spare process_batch reading them back
+            row.mailbox, row.organization = received.mailbox, received.mailbox.organization
+    return rows
+
+
+def accept_email(*, mailbox: Mailbox, raw: bytes, source: str) -> tuple[Inbound, bool]:
+    """Store one received message raw (committed on return); (row, is_new)."""
+    return accept_batch([Received(mailbox, raw)], source=source)[0]
+
+
+def ingest_batch(batch: Sequence[Received], *, source: str) -> list[tuple[Inbound, str]]:
+    """Store then process messages (what the SMTP service and the poller do); (row, state)
+    per message, in order (a message delivered twice has one row and one outcome)."""
+    stored = accept_batch(batch, source=source)
+    states = process_batch([row for row, _new in stored])
+    return [(row, states.get(row.pk, row.state)) for row, _new in stored]
+
+
+def ingest(*, mailbox: Mailbox, raw: bytes, source: str) -> tuple[Inbound, str]:
+    """Store then process one message: a batch of one."""
+    return ingest_batch([Received(mailbox, raw)], source=source)[0]
+
+
 def process_inbound(inbound_id: int) -> str:
     """Bring one stored message to its outcome; returns the final state."""
-    with transaction.atomic():
-        row = (
-            Inbound.objects.select_for_update(of=("self",))
-            .select_related("mailbox", "organization")
-            .get(pk=inbound_id)
+    return process_ids([inbound_id]).get(inbound_id, InboundState.FAILED)
+
+
+def process_ids(ids: Sequence[int]) -> dict[int, str]:
+    """``process_batch`` for stored rows known by id (recovery, retries, the command)."""
+    rows = list(
+        Inbound.objects.filter(pk__in=list(ids), state=InboundState.RECEIVED)
+        .select_related("mailbox", "organization")
+        .order_by("received_at", "pk")
+    )
+    states = process_batch(rows)
+    missing = set(ids) - states.keys()
+    if missing:
+        states.update(Inbound.objects.filter(pk__in=missing).values_list("pk", "state"))
+    return states
+
+
+@dataclass
+class _Prepared:
+    """A message parsed and, unless PEC, classified and turned into an item up front."""
+
+    parsed: ParsedEmail | None = None
+    error: Exception | None = None
+    reason: str = ""
+    item: IntakeItem | None = None
+
+
+@dataclass
+class _Batch:
+    lookups: Lookups
+    senders: SenderCounts
+    #: A savepoint per message (else a failure rolls the whole batch back).
+    careful: bool = True
+    writes: BatchWrites = field(default_factory=BatchWrites)
+    prepared: dict[int, _Prepared] = field(default_factory=dict)
+
+
+def process_batch(rows: Sequence[Inbound]) -> dict[int, str]:
+    """Bring stored messages to their outcome: {row id: final state}.
+
+    ``rows`` carry their raw bytes, mailbox and organisation (``accept_batch`` and
+    ``process_ids`` give them so). One transaction per tenant in the batch; the rows are
+    locked first, and a row no longer ``received`` (another worker got there first) is left
+    as it is. A message that fails rolls the batch back, which is taken again with a
+    savepoint per message: that one is rolled back and flagged alone while the rest of the
+    batch lands. Should the batch fail as a whole even so (its final writes, say), it is
+    taken again one message at a time.
+    """
+    states: dict[int, str] = {}
+    by_org: dict[int, list[Inbound]] = {}
+    for row in rows:
+        if row.pk not in states and row.state == InboundState.RECEIVED:
+            states[row.pk] = InboundState.RECEIVED
+            by_org.setdefault(row.organization_id, []).append(row)
+    for org_rows in by_org.values():
+        states.update(_process_org_batch(org_rows))
+    return states
+
+
+def _process_org_batch(rows: list[Inbound]) -> dict[int, str]:
+    # First without a savepoint per message (two statements each saved): a message that
+    # fails rolls the whole batch back, which is then taken again with one savepoint per
+    # message, so that only the failing one is flagged.
+    try:
+        return _process_together(rows, careful=False)
+    except Exception as exc:
+        log.info(
+            "a message of a batch of %d failed (%s): again, one savepoint each", len(rows), exc
         )
-        if row.state != InboundState.RECEIVED:
-            return row.state
+    try:
+        return _process_together(rows, careful=True)
+    except Exception as exc:  # the batch as a whole (its final writes, say)
+        failure = exc
+    if len(rows) == 1:
+        return {rows[0].pk: _flag(rows[0], failure)}
+    log.warning("a batch of %d failed (%s): one message at a time", len(rows), failure)
+    states: dict[int, str] = {}
+    for row in rows:
         try:
-            with transaction.atomic():
-                return _process(row)
+            states.update(_process_together([row], careful=True))
         except Exception as exc:
-            log.warning("inbound %s could not be processed: %s", row.pk, exc)
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+            states[row.pk] = _flag(row, exc)
+    return states
+
+
+def _flag(row: Inbound, exc: Exception) -> str:
+    """Flag a row whose processing failed outside its own savepoint (new transaction)."""
+    log.warning("inbound %s could not be processed: %s", row.pk, exc)
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    with transaction.atomic():
+        if Inbound.objects.filter(pk=row.pk, state=InboundState.RECEIVED).exists():
             mark_failed(inbound=row, error=detail)
-            return InboundState.FAILED
+    return InboundState.FAILED
 
 
-def _process(row: Inbound) -> str:
+def _process_together(rows: list[Inbound], *, careful: bool) -> dict[int, str]:
+    states: dict[int, str] = {}
+    with transaction.atomic():
+        locked = dict(
+            Inbound.objects.select_for_update()
+            .filter(pk__in=[r.pk for r in rows])
+            .values_list("pk", "state")
+        )
+        todo = []
+        for row in rows:
+            state = locked.get(row.pk, InboundState.FAILED)
+            if state == InboundState.RECEIVED:
+                todo.append(row)
+            else:
+                states[row.pk] = state
+        if not todo:
+            return states
+        org = todo[0].organization
+        batch = _Batch(
+            lookups=Lookups(org),
+            senders=SenderCounts(org.pk, exclude=[r.pk for r in todo]),
+            careful=careful,
+        )
+        for row in todo:
+            batch.prepared[row.pk] = _prepare(row)
+        ready = [p for p in batch.prepared.values() if p.item is not None]
+        batch.senders.prefetch(p.parsed.from_address for p in ready if p.parsed)
+        batch.lookups.prefetch([p.item for p in ready if p.item])
+        fast = contextlib.nullcontext() if careful else _no_nested_savepoints()
+        # The tenant's SLA policies read once for the batch; audit entries and contact
+        # events inserted with the batch's other writes.
+        with sla_shared_context(), logbuffer.deferred(batch.writes.logs), fast:
+            for row in todo:
+                states[row.pk] = _process_one(row, batch)
+        batch.writes.flush()  # the acknowledgements and the outcomes, for the whole batch
+    return states
+
+
+@contextlib.contextmanager
+def _no_nested_savepoints() -> Iterator[None]:
+    """The fast pass: the services' own ``atomic()`` blocks inside it make no savepoints
+    (two statements each on PostgreSQL; SQLite's backend makes them regardless). Any
+    failure there fails the pass, and the batch is taken again with savepoints: a failure a
+    service catches and recovers from leaves the connection marked for rollback, which
+    ``_process_one`` and Django's next query both turn into an error."""
+    features = connection.features
+    own = "uses_savepoints" in vars(features)
+    saved = features.uses_savepoints
+    features.uses_savepoints = False
+    try:
+        yield
+    finally:
+        if own:
+            features.uses_savepoints = saved
+        else:
+            del features.uses_savepoints
+
+
+def _prepare(row: Inbound) -> _Prepared:
+    """Parse, and (not for PEC, whose envelope is opened in the savepoint) classify and
+    build the intake item, so that the batch's look-ups can be read in one go."""
+    prep = _Prepared()
     mailbox = row.mailbox
     if mailbox is None:
-        mark_ignored(inbound=row, reason="mailbox removed")
-        return InboundState.IGNORED
-    limit = settings.HELPLINE_MAIL_MAX_ATTACHMENT_BYTES
-    parsed = parse_email(bytes(row.raw), max_attachment=limit)
+        return prep
+    try:
+        limit = settings.HELPLINE_MAIL_MAX_ATTACHMENT_BYTES
+        prep.parsed = parse_email(bytes(row.raw), max_attachment=limit)
+        if mailbox.kind != MailboxKind.PEC:
+            prep.reason = header_reason(prep.parsed)
+            if not prep.reason:
+                prep.item = _item_for(prep.parsed, mailbox)
+    except Exception as exc:  # flagged like any other failure (nothing written yet)
+        prep.error = exc
+    return prep
+
+
+def _process_one(row: Inbound, batch: _Batch) -> str:
+    prep = batch.prepared[row.pk]
+    result: IntakeResult | None = None
+    state: str
+    if prep.error is not None and row.mailbox is not None:
+        # Failed before it wrote anything (parsing, building its item): flagged at once.
+        _staged_failure(row, prep.error, batch)
+        state = InboundState.FAILED
+    elif not batch.careful:  # a failure ends the batch (see _process_org_batch)
+        state, result = _process(row, prep, batch)
+        if connection.needs_rollback:  # a failure caught inside a service: not here
+            raise TransactionManagementError(f"inbound {row.pk}: a failure was caught")
+    else:
+        mark = batch.writes.checkpoint()
+        try:
+            with transaction.atomic():
+                state, result = _process(row, prep, batch)
+        except Exception as exc:
+            batch.writes.rollback(mark, row.pk)
+            _staged_failure(row, exc, batch)
+            state, result = InboundState.FAILED, None
+    batch.lookups.learn(item=prep.item, result=result, inbound=row)
+    batch.senders.processed(row.sender, ignored=state == InboundState.IGNORED)
+    return state
+
+
+def _staged_failure(row: Inbound, exc: Exception, batch: _Batch) -> None:
+    log.warning("inbound %s could not be processed: %s", row.pk, exc)
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    mark_failed(inbound=row, error=detail, writes=batch.writes)
+
+
+def _process(row: Inbound, prep: _Prepared, batch: _Batch) -> tuple[str, IntakeResult | None]:
+    mailbox = row.mailbox
+    if mailbox is None:
+        mark_ignored(inbound=row, reason="mailbox removed", writes=batch.writes)
+        return InboundState.IGNORED, None
+    if prep.error is not None:
+        raise prep.error
+    parsed = prep.parsed
+    assert parsed is not None
+    reason, item = prep.reason, prep.item
     if mailbox.kind == MailboxKind.PEC:
         from helpline.channels.pec.unwrap import handle_pec
 
-        handled = handle_pec(row=row, parsed=parsed, max_attachment=limit)
+        handled = handle_pec(
+            row=row, parsed=parsed, max_attachment=settings.HELPLINE_MAIL_MAX_ATTACHMENT_BYTES
+        )
         if isinstance(handled, str):
-            return handled
+            return handled, None
         parsed = handled
-    reason = ignore_reason(parsed, mailbox=mailbox, inbound=row)
+        reason = header_reason(parsed)
+        if not reason:
+            item = prep.item = _item_for(parsed, mailbox)
+    reason = reason or batch.senders.rate_reason(parsed.from_address)
     if reason:
-        mark_ignored(inbound=row, reason=reason)
-        return InboundState.IGNORED
+        mark_ignored(inbound=row, reason=reason, writes=batch.writes)
+        return InboundState.IGNORED, None
+    assert item is not None
+    if parsed.oversized:
+        Inbound.objects.filter(pk=row.pk).update(flags={"oversized": parsed.oversized})
+    result = take_in(
+        org=row.organization, item=item, inbound=row, lookups=batch.lookups, writes=batch.writes
+    )
+    return result.state, result
+
+
+def _item_for(parsed: ParsedEmail, mailbox: Mailbox) -> IntakeItem:
     if mailbox.kind == MailboxKind.FAX:
         from helpline.channels.fax.adapter import fax_item
 
-        item = fax_item(parsed=parsed, mailbox=mailbox)
-    else:
-        item = email_item(
-            parsed=parsed, mailbox=mailbox, channel=_CHANNEL[MailboxKind(mailbox.kind)]
-        )
-    if parsed.oversized:
-        Inbound.objects.filter(pk=row.pk).update(flags={"oversized": parsed.oversized})
-    result = take_in(org=row.organization, item=item, inbound=row)
-    return result.state
+        return fax_item(parsed=parsed, mailbox=mailbox)
+    return email_item(parsed=parsed, mailbox=mailbox, channel=_CHANNEL[MailboxKind(mailbox.kind)])
 
 
 def _set_aside_note(parsed: ParsedEmail) -> str:
@@ -160,21 +412,15 @@ def email_item(
 
 
 def process_pending(*, older_than: timedelta = timedelta(seconds=30), limit: int = 100) -> int:
-    """Process rows a killed worker left in ``received`` (the recovery loop's pass)."""
+    """Process rows a killed worker left in ``received`` (the recovery loop's pass), by
+    batches of ``BATCH_SIZE``."""
     cutoff = timezone.now() - older_than
     ids = list(
         Inbound.objects.filter(state=InboundState.RECEIVED, received_at__lte=cutoff)
         .exclude(mailbox__isnull=True)
-        .order_by("received_at")
+        .order_by("received_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    for pk in ids:
-        process_inbound(pk)
+    for start in range(0, len(ids), BATCH_SIZE):
+        process_ids(ids[start : start + BATCH_SIZE])
     return len(ids)
-
-
-def ingest(*, mailbox: Mailbox, raw: bytes, source: str) -> tuple[Inbound, str]:
-    """Store then process one message (what the SMTP service and the poller do)."""
-    row, _new = accept_email(mailbox=mailbox, raw=raw, source=source)
-    state = process_inbound(row.pk) if row.state == InboundState.RECEIVED else row.state
-    return row, state

@@ -1,10 +1,12 @@
 """Polling IMAP mailboxes (imap-tools), with IDLE where the server offers it.
 
 Each mailbox with an IMAP host gets its own connection in a worker thread. A pass fetches
-the messages with UIDs above ``last_uid`` one at a time: the raw bytes are stored
-(committed) first, then ``last_uid`` is advanced, then the message is processed. A crash
-after storing re-fetches that UID on the next pass, and the Message-ID de-duplication
-keeps one copy; a crash before storing loses nothing since the UID was not recorded. A
+the messages with UIDs above ``last_uid`` by batches of ``BATCH_SIZE`` (one UID FETCH per
+batch): the batch's raw bytes are stored in one INSERT (committed) first, then
+``last_uid`` is advanced past the batch, then the batch is processed (one transaction, a
+savepoint per message). A crash after storing re-fetches those UIDs on the next pass, and
+the Message-ID de-duplication keeps one copy (the recovery loop processes rows stored but
+not processed); a crash before storing loses nothing since the UIDs were not recorded. A
 changed UIDVALIDITY (the folder was recreated) restarts from UID 1, again de-duplicated.
 Messages are fetched with BODY.PEEK, so the mailbox's \\Seen flags stay the users'.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import threading
 from typing import Any
 
@@ -22,8 +25,8 @@ from django.db import close_old_connections
 from django.utils import timezone
 from imap_tools import MailBox, MailBoxUnencrypted
 
-from helpline.channels.email.adapter import accept_email, process_inbound
-from helpline.channels.models import InboundState, Mailbox
+from helpline.channels.email.adapter import BATCH_SIZE, Received, accept_batch, process_batch
+from helpline.channels.models import Mailbox
 
 log = logging.getLogger(__name__)
 
@@ -35,14 +38,21 @@ def connect(mailbox: Mailbox) -> Any:
     )
 
 
-def _raw_of(data: list[Any]) -> bytes | None:
+_FETCH_UID = re.compile(rb"\bUID (\d+)")
+
+
+def _raws_of(data: list[Any]) -> dict[int, bytes]:
+    """{UID: raw bytes} out of a UID FETCH (BODY.PEEK[]) answer."""
+    out: dict[int, bytes] = {}
     for item in data:
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
-            return item[1]
-    return None
+            found = _FETCH_UID.search(item[0])
+            if found:
+                out[int(found.group(1))] = item[1]
+    return out
 
 
-def fetch_new(client: Any, mailbox: Mailbox) -> int:
+def fetch_new(client: Any, mailbox: Mailbox, *, batch_size: int = BATCH_SIZE) -> int:
     """Store and process every message above ``last_uid``; returns how many were new."""
     status = client.folder.status(mailbox.imap_folder, ["UIDVALIDITY"])
     validity = int(status["UIDVALIDITY"])
@@ -52,17 +62,18 @@ def fetch_new(client: Any, mailbox: Mailbox) -> int:
     typ, data = client.client.uid("SEARCH", None, f"UID {mailbox.last_uid + 1}:*")
     uids = sorted(int(u) for u in (data[0] or b"").split() if int(u) > mailbox.last_uid)
     fetched = 0
-    for uid in uids:
-        typ, data = client.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
-        raw = _raw_of(data)
-        if typ != "OK" or raw is None:
-            raise RuntimeError(f"UID {uid} could not be fetched: {typ}")
-        row, new = accept_email(mailbox=mailbox, raw=raw, source="imap")
-        mailbox.last_uid = uid
-        Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=uid)
-        fetched += int(new)
-        if row.state == InboundState.RECEIVED:
-            process_inbound(row.pk)
+    for start in range(0, len(uids), batch_size):
+        chunk = uids[start : start + batch_size]
+        typ, data = client.client.uid("FETCH", ",".join(str(u) for u in chunk), "(UID BODY.PEEK[])")
+        raws = _raws_of(data) if typ == "OK" else {}
+        missing = [u for u in chunk if u not in raws]
+        if missing:
+            raise RuntimeError(f"UID {missing[0]} could not be fetched: {typ}")
+        stored = accept_batch([Received(mailbox, raws[u]) for u in chunk], source="imap")
+        mailbox.last_uid = chunk[-1]
+        Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=chunk[-1])
+        fetched += sum(new for _row, new in stored)
+        process_batch([row for row, _new in stored])
     Mailbox.objects.filter(pk=mailbox.pk).update(last_polled_at=timezone.now(), last_error="")
     return fetched
 

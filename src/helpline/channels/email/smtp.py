@@ -4,8 +4,14 @@ Recipients are checked against the active mailboxes at RCPT time (unknown ones a
 with 550, so a relay never accepts mail we would drop). At DATA time the raw message is
 stored once per mailbox it was addressed to and committed *before* "250" is answered; if
 the database is unavailable the answer is 451 and the sender's MTA retries. Processing
-follows in the same connection; if it fails, the stored row is flagged, and if the process
-dies, the recovery loop finishes the job.
+follows before the answer; if it fails, the stored row is flagged, and if the process dies,
+the recovery loop finishes the job.
+
+Messages arriving on concurrent connections are taken in together (``_Batcher``): while
+one batch is stored and processed, the messages that arrive meanwhile wait and form the
+next batch (up to ``BATCH_SIZE``), stored in one INSERT and processed in one transaction.
+A single connection sends one message at a time and waits for its answer, so it makes
+batches of one.
 
 Run it with ``python -m helpline smtp_receive --host 0.0.0.0 --port 25`` or as a loop
 (``HELPLINE_SMTP_RECEIVE_HOST``/``_PORT``).
@@ -15,6 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
+from collections.abc import Sequence
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -22,8 +30,8 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import close_old_connections, connections
 
-from helpline.channels.email.adapter import accept_email, process_inbound
-from helpline.channels.models import InboundState, Mailbox
+from helpline.channels.email.adapter import BATCH_SIZE, Received, accept_batch, process_batch
+from helpline.channels.models import Mailbox
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +49,69 @@ def _mailbox_for(address: str) -> Mailbox | None:
         connections.close_all()
 
 
-def _store_and_process(mailbox_ids: list[int], raw: bytes) -> None:
+def _store_and_process(deliveries: Sequence[tuple[Sequence[int], bytes]]) -> None:
+    """Store (one INSERT, committed) then process messages, each for its mailboxes."""
     close_old_connections()
-    rows = []
-    for mailbox in Mailbox.objects.select_related("organization").filter(pk__in=mailbox_ids):
-        row, _new = accept_email(mailbox=mailbox, raw=raw, source="smtp")
-        rows.append(row)
     try:
-        for row in rows:
-            if row.state == InboundState.RECEIVED:
-                try:
-                    process_inbound(row.pk)
-                except Exception:  # stored already: the recovery loop will retry
-                    log.exception("processing inbound %s failed", row.pk)
+        ids = sorted({pk for mailbox_ids, _raw in deliveries for pk in mailbox_ids})
+        boxes = {m.pk: m for m in Mailbox.objects.select_related("organization").filter(pk__in=ids)}
+        batch = [
+            Received(boxes[pk], raw)
+            for mailbox_ids, raw in deliveries
+            for pk in mailbox_ids
+            if pk in boxes
+        ]
+        stored = accept_batch(batch, source="smtp")
+        try:
+            process_batch([row for row, _new in stored])
+        except Exception:  # stored already: the recovery loop will retry
+            log.exception("processing %d inbound message(s) failed", len(stored))
     finally:
         connections.close_all()
+
+
+class _Batcher:
+    """Takes in the messages of concurrent connections together (see the module doc)."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[tuple[list[int], bytes, asyncio.Future[None]]] = asyncio.Queue()
+        self.task = asyncio.get_running_loop().create_task(self._run())
+
+    async def deliver(self, mailbox_ids: list[int], raw: bytes) -> None:
+        """Returns once the message is stored and processed; raises if it was not stored."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self.queue.put((mailbox_ids, raw, done))
+        await done
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self.queue.get()]
+            while len(batch) < BATCH_SIZE and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            deliveries = [(ids, raw) for ids, raw, _done in batch]
+            try:
+                await sync_to_async(_store_and_process, thread_sensitive=False)(deliveries)
+            except Exception as exc:
+                for _ids, _raw, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _ids, _raw, done in batch:
+                    if not done.done():
+                        done.set_result(None)
+
+
+_BATCHERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batcher] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _batcher() -> _Batcher:
+    loop = asyncio.get_running_loop()
+    batcher = _BATCHERS.get(loop)
+    if batcher is None or batcher.task.done():
+        batcher = _BATCHERS[loop] = _Batcher()
+    return batcher
 
 
 class IntakeHandler:
@@ -88,7 +144,7 @@ class IntakeHandler:
             raw = raw.encode("utf-8", "surrogateescape")
         mailbox_ids = sorted(set(getattr(envelope, "helpline_mailboxes", {}).values()))
         try:
-            await sync_to_async(_store_and_process, thread_sensitive=False)(mailbox_ids, raw or b"")
+            await _batcher().deliver(mailbox_ids, raw or b"")
         except Exception:
             log.exception("storing a received message failed")
             return "451 4.3.0 Temporary failure, please retry"
@@ -120,6 +176,9 @@ async def serve(
     finally:
         server.close()
         await server.wait_closed()
+        batcher = _BATCHERS.pop(loop, None)
+        if batcher is not None:
+            batcher.task.cancel()
 
 
 async def loop(stop: asyncio.Event) -> None:

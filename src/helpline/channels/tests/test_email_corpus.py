@@ -11,7 +11,14 @@ import pytest
 from django.utils import timezone
 
 from helpline.cases.models import Attachment, Case, Message
-from helpline.channels.email.adapter import accept_email, ingest, process_inbound, process_pending
+from helpline.channels.email.adapter import (
+    Received,
+    accept_email,
+    ingest,
+    ingest_batch,
+    process_inbound,
+    process_pending,
+)
 from helpline.channels.models import Inbound, InboundState, PecReceipt
 from helpline.channels.tests.conftest import Boxes, case_of
 from helpline.notify.models import OutboundEmail, TemplateKind
@@ -74,16 +81,25 @@ def test_corpus_has_at_least_forty_messages() -> None:
     assert set(EXPECTED) == {p.name for p in CORPUS.glob("*.eml")}
 
 
+@pytest.mark.parametrize("batch", [1, 9, 100], ids=["one-at-a-time", "batches-of-9", "one-batch"])
 def test_every_corpus_message_ends_in_its_expected_outcome(
-    tenant_a: Tenant, boxes: Boxes, pec_outbound: OutboundEmail
+    tenant_a: Tenant, boxes: Boxes, pec_outbound: OutboundEmail, batch: int
 ) -> None:
+    """Taken in one at a time or by batches (a reply in the same batch as the message it
+    answers, the duplicate in the same batch as its original), every message ends the same."""
+    names = sorted(EXPECTED)
+    received = [
+        Received(getattr(boxes, EXPECTED[name]["mailbox"]), (CORPUS / name).read_bytes())
+        for name in names
+    ]
+    rows: dict[str, Inbound] = {}
+    for start in range(0, len(names), batch):
+        taken = ingest_batch(received[start : start + batch], source="test")
+        rows.update(zip(names[start : start + batch], (r for r, _s in taken), strict=True))
     cases_by_file: dict[str, Case] = {}
-    for name in sorted(EXPECTED):
+    for name in names:
         spec = EXPECTED[name]
-        mailbox = getattr(boxes, spec["mailbox"])
-        raw = (CORPUS / name).read_bytes()
-        row, _state = ingest(mailbox=mailbox, raw=raw, source="test")
-        row.refresh_from_db()
+        row = Inbound.objects.get(pk=rows[name].pk)
         where = f"{name}: {row.state} {row.reason} {row.error}"
         if spec["state"] == "duplicate":
             original = cases_by_file[spec["duplicate_of"]]

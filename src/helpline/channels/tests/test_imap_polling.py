@@ -140,3 +140,27 @@ def test_the_watcher_picks_up_new_mail_while_idling_and_stops_on_request(
         thread.join(30)
     assert not thread.is_alive()
     assert Inbound.objects.get().source == "imap"
+
+
+def test_a_poll_stores_its_messages_in_batches(
+    imap_port: int, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One UID FETCH and one INSERT per batch; the UID is recorded once the batch is stored."""
+    from helpline.channels.email import imap
+
+    sizes: list[int] = []
+    real = imap.accept_batch
+
+    def recording(batch: Any, *, source: str) -> Any:
+        sizes.append(len(batch))
+        return real(batch, source=source)
+
+    monkeypatch.setattr(imap, "accept_batch", recording)
+    append(imap_port, mail(21), mail(22), mail(23))
+    with imap.connect(mailbox) as client:
+        assert imap.fetch_new(client, mailbox, batch_size=2) == 3
+    assert sizes == [2, 1]
+    assert Case.objects.count() == 3
+    with imap.connect(mailbox) as client:
+        assert imap.fetch_new(client, mailbox) == 0
+    assert sizes == [2, 1]

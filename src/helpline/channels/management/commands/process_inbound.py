@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from helpline.channels.email.adapter import process_inbound, process_pending
+from helpline.channels.email.adapter import process_ids, process_pending
 from helpline.channels.models import Inbound, InboundState
 
 
@@ -19,10 +19,12 @@ class Command(BaseCommand):
         parser.add_argument("--retry", type=int, action="append", default=[], help="Inbound id.")
 
     def handle(self, *args: Any, retry: list[int], **options: Any) -> None:
-        for pk in retry:
-            Inbound.objects.filter(pk=pk, state=InboundState.FAILED).update(
+        if retry:
+            Inbound.objects.filter(pk__in=retry, state=InboundState.FAILED).update(
                 state=InboundState.RECEIVED, error=""
             )
-            self.stdout.write(f"{pk}: {process_inbound(pk)}")
+            states = process_ids(retry)  # one batch
+            for pk in retry:
+                self.stdout.write(f"{pk}: {states.get(pk, 'missing')}")
         done = process_pending(older_than=timedelta(0), limit=10_000)
         self.stdout.write(f"{done} waiting message(s) processed")
