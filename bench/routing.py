@@ -141,12 +141,22 @@ def build(org: Any, *, agents: int, queues: int, items: int, seed: int = 7) -> N
     )
 
 
+def _reserve_sql(cls: str) -> str:
+    """The conditional reservation of one agent the engine used before batching it
+    (kept for the naive baseline): only while routable, with capacity, no other kind."""
+    others = " AND ".join(f"load_{c} = 0" for c in ("voice", "chat", "written") if c != cls)
+    condition = f"state IN ('available', 'on_contact') AND load_{cls} < capacity_{cls} AND {others}"
+    return (
+        f"UPDATE routing_agent SET load_{cls} = load_{cls} + 1 WHERE id = ("
+        f"SELECT id FROM routing_agent WHERE id = %s AND {condition} FOR UPDATE SKIP LOCKED)"
+    )
+
+
 def naive_decision(org_id: int, now: datetime) -> float | None:
     """Scan every agent for the first waiting item; None when nothing could be offered."""
     from django.db import connection, transaction
 
     from helpline.events.models import ContactEvent
-    from helpline.routing.engine import _reserve_sql
     from helpline.routing.models import Agent, AgentSkill, Offer, QueueMember, Task
 
     start = time.perf_counter()
