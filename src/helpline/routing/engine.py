@@ -50,6 +50,7 @@ from __future__ import annotations
 import bisect
 import json
 import time
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -347,47 +348,56 @@ _STATES_SQL = ", ".join(f"'{s}'" for s in ROUTABLE_STATES)
 
 #: The claim: the next waiting tasks in place order after ``after``, of the (kind of work,
 #: queue) pairs some free agent could take, locked without waiting for rows others hold.
+#: Every parameter is sent as text with a cast (one prepared statement whatever the
+#: values; psycopg's dumping of Python lists is the costliest client work otherwise), and
+#: the timestamps come back as text (the place, exact) and epoch seconds (the wait).
 _CLAIM_PG = """
-SELECT id, queue_id, case_id, channel, capacity_class, priority, enqueued_at, queued_at,
-       required_skills
+SELECT id, queue_id, case_id, channel, capacity_class, priority, enqueued_at::text AS place,
+       extract(epoch FROM queued_at)::float8 AS queued,
+       NULLIF(required_skills, '[]'::jsonb)::text AS skills
 FROM routing_task
-WHERE organization_id = %s AND status = 'waiting'
-  AND (not_before IS NULL OR not_before <= %s)
+WHERE organization_id = %s::bigint AND status = 'waiting'
+  AND (not_before IS NULL OR not_before <= %s::timestamptz)
   AND queue_id = ANY(CASE capacity_class WHEN 'voice' THEN %s::bigint[]
                      WHEN 'chat' THEN %s::bigint[] WHEN 'written' THEN %s::bigint[] END)
-  AND (priority, enqueued_at, id) > (%s, %s, %s)
+  AND (priority, enqueued_at, id) > (%s::int, %s::timestamptz, %s::bigint)
 ORDER BY priority, enqueued_at, id
-LIMIT %s
+LIMIT %s::int
 FOR UPDATE SKIP LOCKED
 """
 
 #: Reserve the agents and write everything for those reserved, in one statement.
-#: ``w``: the matches; ``inc``: per agent, how many items of each kind; ``res``: the agents
-#: reserved (rows another transaction holds are skipped, never waited for, and the
-#: conditions are checked again on the current row); ``ok``: the matches whose agent was
-#: reserved. The tasks are locked by this transaction since the claim.
+#: ``w``: the matches; ``inc``: per agent, how many items of each kind; ``locked``: the
+#: agent rows this transaction could lock without waiting (rows another transaction holds,
+#: an agent accepting or another engine reserving, are skipped); ``res``: those reserved,
+#: the conditions checked again on the current row; ``ok``: the matches whose agent was
+#: reserved. The tasks are locked by this transaction since the claim. ``{async_commit}``
+#: makes this transaction commit without waiting for its WAL flush (module docstring).
 _WRITE_PG = f"""
-WITH w AS (
+WITH w AS MATERIALIZED (
   SELECT * FROM unnest(%(task)s::bigint[], %(agent)s::bigint[], %(user)s::int[],
-                       %(cls)s::int[], %(expires)s::timestamptz[], %(queue)s::bigint[],
+                       %(cls)s::int[], %(timeout)s::int[], %(queue)s::bigint[],
                        %(case)s::bigint[], %(channel)s::text[], %(wait)s::float8[],
                        %(rr)s::bool[])
-    WITH ORDINALITY AS w(task_id, agent_id, user_id, ci, expires_at, queue_id, case_id,
+    WITH ORDINALITY AS w(task_id, agent_id, user_id, ci, timeout, queue_id, case_id,
                          channel, wait, rr, n)
+  {{async_commit}}
 ),
-inc AS (
+inc AS MATERIALIZED (
   SELECT agent_id, count(*) FILTER (WHERE ci = 0) AS dv, count(*) FILTER (WHERE ci = 1) AS dc,
          count(*) FILTER (WHERE ci = 2) AS dw
   FROM w GROUP BY agent_id
+),
+locked AS MATERIALIZED (
+  SELECT l.id FROM routing_agent l JOIN inc ON l.id = inc.agent_id
+  FOR UPDATE OF l SKIP LOCKED
 ),
 res AS (
   UPDATE routing_agent a
   SET load_voice = a.load_voice + inc.dv, load_chat = a.load_chat + inc.dc,
       load_written = a.load_written + inc.dw
-  FROM inc
+  FROM inc JOIN locked ON locked.id = inc.agent_id
   WHERE a.id = inc.agent_id
-    AND a.id IN (SELECT l.id FROM routing_agent l WHERE l.id IN (SELECT agent_id FROM inc)
-                 FOR UPDATE SKIP LOCKED)
     AND a.state IN ({_STATES_SQL})
     AND a.load_voice + inc.dv <= a.capacity_voice
     AND a.load_chat + inc.dc <= a.capacity_chat
@@ -396,17 +406,17 @@ res AS (
         + (a.load_written + inc.dw > 0)::int <= 1
   RETURNING a.id
 ),
-ok AS (SELECT w.* FROM w JOIN res ON res.id = w.agent_id),
+ok AS MATERIALIZED (SELECT w.* FROM w JOIN res ON res.id = w.agent_id),
 tasks AS (
   UPDATE routing_task t SET status = '{TaskStatus.OFFERED}', agent_id = ok.user_id,
-         offer_expires_at = ok.expires_at
+         offer_expires_at = %(now)s::timestamptz + ok.timeout * interval '1 second'
   FROM ok WHERE t.id = ok.task_id
 ),
 events AS (
   INSERT INTO events_contactevent
     (organization_id, at, kind, channel, case_id, actor_kind, actor_label, data)
-  SELECT %(org)s, %(now)s, '{EventKind.OFFERED}', ok.channel, ok.case_id,
-         '{ActorKind.SYSTEM}', 'routing',
+  SELECT %(org)s::bigint, %(now)s::timestamptz, '{EventKind.OFFERED}', ok.channel,
+         ok.case_id, '{ActorKind.SYSTEM}', 'routing',
          jsonb_build_object('task', ok.task_id, 'queue', ok.queue_id, 'agent', ok.user_id,
                             'wait', round(ok.wait::numeric, 3))
   FROM ok ORDER BY ok.n
@@ -420,12 +430,15 @@ cursors AS (
                  WHERE l.id IN (SELECT queue_id FROM ok WHERE rr) FOR UPDATE SKIP LOCKED)
 )
 INSERT INTO routing_offer (organization_id, task_id, user_id, offered_at, expires_at, outcome)
-SELECT %(org)s, ok.task_id, ok.user_id, %(now)s, ok.expires_at, '{OfferOutcome.PENDING}'
+SELECT %(org)s::bigint, ok.task_id, ok.user_id, %(now)s::timestamptz,
+       %(now)s::timestamptz + ok.timeout * interval '1 second', '{OfferOutcome.PENDING}'
 FROM ok ORDER BY ok.n
 RETURNING id, task_id
 """
-
-_ASYNC_COMMIT_PG = "SELECT set_config('synchronous_commit', 'off', true)"
+_WRITE_PG_SYNC = _WRITE_PG.format(async_commit="")
+_WRITE_PG_ASYNC = _WRITE_PG.format(
+    async_commit="WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"
+)
 
 
 @dataclass
@@ -440,6 +453,9 @@ class _Match:
     agent: AgentSnap | None = None
 
 
+_ready: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
 def _raw_cursor() -> Any:
     """A psycopg cursor with server-side binding on Django's connection (same transaction):
     the hot statements are sent once as prepared statements and then only their parameters
@@ -447,14 +463,35 @@ def _raw_cursor() -> Any:
     import psycopg
 
     connection.ensure_connection()
-    return psycopg.Cursor(connection.connection)
+    raw = connection.connection
+    if raw not in _ready:
+        if raw.prepare_threshold is None:
+            # Django leaves prepared statements off (None disables even ``prepare=True``).
+            # Its own cursors bind on the client and never prepare, so a threshold nothing
+            # else reaches only enables the engine's explicit ``prepare=True``; for the
+            # same reason the plan mode below only concerns the engine's statements, whose
+            # plans do not depend on their parameters' values.
+            raw.prepare_threshold = 2**31 - 1
+        with raw.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+        _ready.add(raw)
+    return psycopg.Cursor(raw)
+
+
+def _array(values: Iterable[Any]) -> str:
+    """A PostgreSQL array literal of numbers, booleans or plain words (channel codes)."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _claim(
     cursor: Any, org_id: int, now: datetime, free: list[list[int]], after: tuple[Any, ...], n: int
 ) -> list[tuple[Any, ...]]:
     if connection.vendor == "postgresql":
-        cursor.execute(_CLAIM_PG, [org_id, now, *free, *after, n], prepare=True)
+        prio, enqueued, pk = after
+        if isinstance(enqueued, datetime):
+            enqueued = enqueued.isoformat()
+        params = [str(org_id), now.isoformat(), *map(_array, free), str(prio), enqueued, str(pk)]
+        cursor.execute(_CLAIM_PG, [*params, str(n)], prepare=True)
         return list(cursor.fetchall())
     pairs = " OR ".join(
         f"(capacity_class = '{CLASSES[ci]}' AND queue_id IN ({', '.join(map(str, qids))}))"
@@ -469,7 +506,9 @@ def _claim(
         "LIMIT %s",
         [org_id, _db_datetime(now), after[0], _db_datetime(after[1]), after[2], n],
     )
-    return list(cursor.fetchall())
+    return [
+        (*row[:6], row[6], _as_datetime(row[7]).timestamp(), row[8]) for row in cursor.fetchall()
+    ]
 
 
 def _write_pg(
@@ -477,27 +516,29 @@ def _write_pg(
 ) -> dict[int, tuple[int, datetime]]:
     """The one write statement; returns ``task id -> (offer id, expires at)`` for the
     matches whose agent was reserved."""
-    if async_commit:
-        cursor.execute(_ASYNC_COMMIT_PG, prepare=True)
-    expires = {m.task_id: now + timedelta(seconds=m.queue.offer_timeout) for m in matches}
     agents = [m.agent for m in matches if m.agent is not None]
     assert len(agents) == len(matches)
+    assert all(m.channel.isalnum() for m in matches)
     params = {
-        "task": [m.task_id for m in matches],
-        "agent": [a.id for a in agents],
-        "user": [a.user_id for a in agents],
-        "cls": [m.ci for m in matches],
-        "expires": list(expires.values()),
-        "queue": [m.queue.id for m in matches],
-        "case": [m.case_id for m in matches],
-        "channel": [m.channel for m in matches],
-        "wait": [m.waited for m in matches],
-        "rr": [m.queue.strategy == Strategy.ROUND_ROBIN for m in matches],
-        "org": org_id,
-        "now": now,
+        "task": _array(m.task_id for m in matches),
+        "agent": _array(a.id for a in agents),
+        "user": _array(a.user_id for a in agents),
+        "cls": _array(m.ci for m in matches),
+        "timeout": _array(m.queue.offer_timeout for m in matches),
+        "queue": _array(m.queue.id for m in matches),
+        "case": _array(m.case_id for m in matches),
+        "channel": _array(m.channel for m in matches),
+        "wait": _array(m.waited for m in matches),
+        "rr": _array("t" if m.queue.strategy == Strategy.ROUND_ROBIN else "f" for m in matches),
+        "org": str(org_id),
+        "now": now.isoformat(),
     }
-    cursor.execute(_WRITE_PG, params, prepare=True)
-    return {task_id: (offer_id, expires[task_id]) for offer_id, task_id in cursor.fetchall()}
+    cursor.execute(_WRITE_PG_ASYNC if async_commit else _WRITE_PG_SYNC, params, prepare=True)
+    timeouts = {m.task_id: m.queue.offer_timeout for m in matches}
+    return {
+        task_id: (offer_id, now + timedelta(seconds=timeouts[task_id]))
+        for offer_id, task_id in cursor.fetchall()
+    }
 
 
 def _write_generic(
@@ -599,6 +640,7 @@ def route_batch(
     pg = connection.vendor == "postgresql"
     async_commit = pg and bool(getattr(settings, "HELPLINE_ROUTING_ASYNC_COMMIT", True))
     decisions: list[Decision] = []
+    now_ts = now.timestamp()
     claimed = time.perf_counter()
     with transaction.atomic():
         cursor = _raw_cursor() if pg else connection.cursor()
@@ -610,7 +652,7 @@ def route_batch(
             for task_id, queue_id, case_id, channel, cls, _p, _e, queued_at, req in rows:
                 if isinstance(req, str):
                     req = json.loads(req)
-                waited = (now - _as_datetime(queued_at)).total_seconds()
+                waited = now_ts - queued_at
                 queue = queues[queue_id]
                 pending.append(
                     _Match(task_id, queue, case_id, channel, CLASS_INDEX[cls], waited, req or [])
@@ -669,7 +711,7 @@ def route_batch(
     for d in decisions:
         d.claimed_at, d.committed_at = claimed, committed
     last = rows[-1]
-    return decisions, (last[5], _as_datetime(last[6]), last[0]), len(rows)
+    return decisions, (last[5], last[6], last[0]), len(rows)
 
 
 def route_cycle(
