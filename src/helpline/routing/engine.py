@@ -472,7 +472,7 @@ def _raw_cursor() -> Any:
             # same reason the plan mode below only concerns the engine's statements, whose
             # plans do not depend on their parameters' values.
             raw.prepare_threshold = 2**31 - 1
-        with raw.cursor() as cursor:
+        with connection.wrap_database_errors, raw.cursor() as cursor:
             cursor.execute("SET plan_cache_mode = force_generic_plan")
         _ready.add(raw)
     return psycopg.Cursor(raw)
@@ -491,8 +491,9 @@ def _claim(
         if isinstance(enqueued, datetime):
             enqueued = enqueued.isoformat()
         params = [str(org_id), now.isoformat(), *map(_array, free), str(prio), enqueued, str(pk)]
-        cursor.execute(_CLAIM_PG, [*params, str(n)], prepare=True)
-        return list(cursor.fetchall())
+        with connection.wrap_database_errors:  # Django's exceptions, as its cursors raise
+            cursor.execute(_CLAIM_PG, [*params, str(n)], prepare=True)
+            return list(cursor.fetchall())
     pairs = " OR ".join(
         f"(capacity_class = '{CLASSES[ci]}' AND queue_id IN ({', '.join(map(str, qids))}))"
         for ci, qids in enumerate(free)
@@ -533,11 +534,13 @@ def _write_pg(
         "org": str(org_id),
         "now": now.isoformat(),
     }
-    cursor.execute(_WRITE_PG_ASYNC if async_commit else _WRITE_PG_SYNC, params, prepare=True)
+    with connection.wrap_database_errors:
+        cursor.execute(_WRITE_PG_ASYNC if async_commit else _WRITE_PG_SYNC, params, prepare=True)
+        written = cursor.fetchall()
     timeouts = {m.task_id: m.queue.offer_timeout for m in matches}
     return {
         task_id: (offer_id, now + timedelta(seconds=timeouts[task_id]))
-        for offer_id, task_id in cursor.fetchall()
+        for offer_id, task_id in written
     }
 
 
