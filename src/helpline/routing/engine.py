@@ -228,6 +228,14 @@ def _skills_ok(have: dict[int, int], required: list[list[int]], relax: int) -> i
     return total
 
 
+_LONGEST_IDLE, _LEAST_OCCUPIED, _BEST_SKILL, _ROUND_ROBIN = range(4)
+_STRATEGY_CODE = {
+    str(Strategy.LONGEST_IDLE): _LONGEST_IDLE,
+    str(Strategy.LEAST_OCCUPIED): _LEAST_OCCUPIED,
+    str(Strategy.BEST_SKILL): _BEST_SKILL,
+    str(Strategy.ROUND_ROBIN): _ROUND_ROBIN,
+}
+
 #: A queue's members in the order its strategy scans them: ``(agent, priority, delay)``.
 Ranked = list[tuple[AgentSnap, int, int]]
 
@@ -277,16 +285,18 @@ class Cycle:
         ring, relax = _ring(queue, waited)
         members, user_ids = self.ranked(queue)
         skills = self.config.skills
-        strategy = queue.strategy
+        strategy = _STRATEGY_CODE.get(queue.strategy, _LONGEST_IDLE)
         order: Iterable[tuple[AgentSnap, int, int]] = members
-        if strategy == Strategy.ROUND_ROBIN:
+        if strategy == _ROUND_ROBIN:
             pos = bisect.bisect_right(user_ids, queue.rr_last or 0)
             order = members[pos:] + members[:pos]
         top = 5 * len(required)
         best: AgentSnap | None = None
         best_key: Any = None
+        dead = 0
         for agent, prio, delay in order:
             if agent.gone:
+                dead += 1
                 continue
             load = agent.load
             mine = load[ci]
@@ -295,20 +305,26 @@ class Cycle:
                 continue
             if delay > waited or (ring is not None and prio > ring):
                 continue
-            if required:
-                score = _skills_ok(skills.get(agent.user_id, _NO_SKILLS), required, relax)
-                if score is None:
+            score = 0
+            if required:  # each skill at its level minus the relaxation (as _skills_ok)
+                have = skills.get(agent.user_id, _NO_SKILLS)
+                missing = False
+                for skill_id, min_level in required:
+                    level = have.get(skill_id, 0)
+                    if level < min_level - relax:
+                        missing = True
+                        break
+                    score += level
+                if missing:
                     continue
-            else:
-                score = 0
             key: Any
-            if strategy == Strategy.ROUND_ROBIN:
+            if strategy == _ROUND_ROBIN:
                 return agent
-            if strategy == Strategy.LEAST_OCCUPIED:
+            if strategy == _LEAST_OCCUPIED:
                 key = mine / agent.cap[ci]
                 if mine == 0:
                     return agent
-            elif strategy == Strategy.BEST_SKILL:
+            elif strategy == _BEST_SKILL:
                 key = (-score, total)
                 if total == 0 and score >= top:
                     return agent
@@ -318,25 +334,37 @@ class Cycle:
                     return agent
             if best_key is None or key < best_key:
                 best, best_key = agent, key
+        if dead > 8 and 2 * dead > len(members):  # mostly full agents: drop them
+            alive = [m for m in members if not m[0].gone]
+            self._ranked[queue.id] = (alive, [m[0].user_id for m in alive])
         return best
 
     def free_work(self) -> list[list[int]] | None:
         """Per kind of work (by CLASS_INDEX), the queues some free agent could take it
         from: only those tasks are claimed. None when nobody can take anything."""
         by_class: list[list[int]] = [[] for _ in CLASSES]
-        agents = self.agents
+        every = (1 << len(CLASSES)) - 1
+        can: dict[int, int] = {}  # user id -> bit mask of the kinds they could take
+        for user_id, agent in self.agents.items():
+            if agent.gone:
+                continue
+            load, cap = agent.load, agent.cap
+            total = load[0] + load[1] + load[2]
+            mask = 0
+            for ci in range(len(CLASSES)):
+                if load[ci] < cap[ci] and total == load[ci]:
+                    mask |= 1 << ci
+            if mask:
+                can[user_id] = mask
         for qid, queue in self.config.queues.items():
-            todo = set(range(len(CLASSES)))
+            mask = 0
             for user_id, _prio, _delay in queue.members:
-                agent = agents.get(user_id)
-                if agent is None or agent.gone:
-                    continue
-                for ci in list(todo):
-                    if agent.can_take(ci):
-                        by_class[ci].append(qid)
-                        todo.discard(ci)
-                if not todo:
+                mask |= can.get(user_id, 0)
+                if mask == every:
                     break
+            for ci in range(len(CLASSES)):
+                if mask & (1 << ci):
+                    by_class[ci].append(qid)
         if not any(by_class):
             return None
         return by_class
