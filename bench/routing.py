@@ -10,14 +10,20 @@ skills at levels 1-5, and ``--items`` waiting items (10,000: 70 % written, 20 % 
 1. **Naive baseline**: per decision, one transaction that takes the first waiting item
    (``FOR UPDATE SKIP LOCKED``), reads *every* agent with their memberships and skills
    from the database, filters and ranks them in Python (longest idle), reserves the winner
-   with the same conditional UPDATE and writes the offer and its contact event. Run for
+   with a conditional UPDATE and writes the offer and its contact event. Run for
    ``--naive-decisions`` decisions, then the database is put back as it was.
-2. **Engine**: ``routing.engine.route_cycle`` repeated until it makes no more offers (the
-   agents' capacity or the items run out). Throughput is decisions over the whole wall
-   time, snapshots included; a decision's latency is from the claim of its batch to the
-   commit of that batch (every decision in a batch waits for the batch's commit).
+2. **Engine**: for every combination of ``--batch``, ``--processes`` and ``--sync-commit``,
+   from the same starting state (reset and VACUUM), ``--processes`` spawned processes run
+   ``routing.engine.route_cycle`` side by side until a cycle makes no more offers (the
+   agents' capacity or the items run out); a final sweep checks that nothing offerable was
+   left. Throughput is all decisions over the wall time from the processes' common start to
+   the last one's end, snapshots included; a decision's latency is from the start of its
+   batch's transaction (the claim) to that batch's commit. Client CPU is the engine
+   processes' own; PostgreSQL backend CPU is read from ``/proc`` for their connections'
+   backends (the database runs on this host).
 
-Run: ``.venv/bin/python -m bench.routing`` (``--help`` for sizes; ``--vendor sqlite``).
+Run: ``.venv/bin/python -m bench.routing --naive-decisions 100 --batch 8 --processes 1,2``
+(``--help`` for sizes and options; ``--vendor sqlite``).
 """
 
 from __future__ import annotations
