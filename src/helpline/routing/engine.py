@@ -688,7 +688,6 @@ def route_batch(
                 pending.append(
                     _Match(task_id, queue, case_id, channel, CLASS_INDEX[cls], waited, req or [])
                 )
-            offered: dict[int, tuple[int, datetime]] = {}
             for _round in range(_RESERVE_ROUNDS):
                 matches = []
                 for m in pending:
@@ -706,7 +705,6 @@ def route_batch(
                     done = _write_pg(cursor, org_id, now, matches, async_commit)
                 else:
                     done = _write_generic(cursor, org_id, now, matches)
-                offered.update(done)
                 pending = []
                 for m in matches:
                     agent = m.agent
