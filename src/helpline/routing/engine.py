@@ -24,7 +24,7 @@ One *cycle* (``route_cycle``) per organisation:
       next candidate;
    d. commit. The snapshot is only a hint: the database has the last word.
 
-So a batch is three round trips (claim, write, commit) plus ``BEGIN``, whatever its size.
+So a batch is four round trips (``BEGIN``, claim, write, ``COMMIT``), whatever its size.
 On SQLite (one writer at a time: the transaction holds the write lock from ``BEGIN``) the
 same decisions are written with plain statements per agent and per task.
 
@@ -37,8 +37,9 @@ are still waiting, the agents' loads never moved, no offer row, no event) and is
 offered again by the next cycle. Anything that depends on an offer (accepting it, a
 timeout, a withdrawal) runs with the default synchronous commit, and a synchronous commit
 flushes the WAL up to its own record, which includes every earlier offer: an acceptance
-can never survive the offer it accepted. The only visible effect is a desk popup for an
-offer that no longer exists, which answers "no longer open" and disappears.
+can never survive the offer it accepted (what a crash loses is always a tail of the WAL, so
+nothing that saw a lost offer survives it either). The only visible effect is a desk popup
+for an offer that no longer exists, which answers "No such offer" when accepted.
 
 The partial unique index on pending offers and the load/capacity check constraint back up
 the two invariants (one pending offer per task; no agent over capacity) whatever happens.
