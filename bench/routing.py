@@ -297,6 +297,7 @@ def engine_worker(
     c0, b0, t0 = time.process_time(), _backend_cpu(pid), time.perf_counter()
     latencies: list[float] = []
     cycles = 0
+    before = dict(engine.counters)
     while True:
         decisions = engine.route_cycle(org_id=org_id, now=now, batch=batch, max_scan=20000)
         cycles += 1
@@ -312,6 +313,7 @@ def engine_worker(
             "end": t1,
             "cpu": time.process_time() - c0,
             "backend_cpu": _backend_cpu(pid) - b0,
+            **{k: v - before[k] for k, v in engine.counters.items()},
         }
     )
     connection.close()
@@ -347,6 +349,9 @@ def run_engine(
         "cpu": sum(o["cpu"] for o in outs),
         "backend_cpu": sum(o["backend_cpu"] for o in outs),
         "cycles": sum(o["cycles"] for o in outs),
+        "writes": sum(o["writes"] for o in outs),
+        "matched": sum(o["matched"] for o in outs),
+        "reserved": sum(o["reserved"] for o in outs),
     }
 
 
@@ -471,7 +476,9 @@ def main() -> None:
                 runs.append({**{k: v for k, v in run.items() if k != "latencies"}, "left": left})
                 print(
                     f"  batch {batch}, {processes} process(es), synchronous_commit {mode}: "
-                    f"{n} decisions in {run['wall']:.2f} s, {run['cycles']} cycles; a final "
+                    f"{n} decisions in {run['wall']:.2f} s, {run['cycles']} cycles, "
+                    f"{run['writes']} write statements, {run['matched'] - run['reserved']} of "
+                    f"{run['matched']} matches refused by the database and retried; a final "
                     f"sweep found {left} more",
                     flush=True,
                 )

@@ -49,6 +49,7 @@ Decision latency, in the benchmark, is claim-to-commit of the batch a decision i
 from __future__ import annotations
 
 import bisect
+import contextlib
 import json
 import time
 import weakref
@@ -80,8 +81,6 @@ CLASS_INDEX = {c: i for i, c in enumerate(CLASSES)}
 _NO_SKILLS: dict[int, int] = {}
 #: Before every place in a queue (the first batch's ``after``).
 _START = (-(2**31), datetime(1, 1, 1, tzinfo=UTC), 0)
-#: How many times a batch tries other agents for matches whose agent could not be reserved.
-_RESERVE_ROUNDS = 4
 
 
 @dataclass
@@ -140,6 +139,10 @@ class Decision:
 
 
 _config_cache: dict[int, OrgConfig] = {}
+
+#: Running totals of this process (the benchmark reads them): write statements, matches
+#: sent to them and matches whose agent the database reserved (the others are retried).
+counters = {"writes": 0, "matched": 0, "reserved": 0}
 
 
 def clear_config_cache() -> None:
@@ -377,21 +380,22 @@ _STATES_SQL = ", ".join(f"'{s}'" for s in ROUTABLE_STATES)
 
 #: The claim: the next waiting tasks in place order after ``after``, of the (kind of work,
 #: queue) pairs some free agent could take, locked without waiting for rows others hold.
-#: Every parameter is sent as text with a cast (one prepared statement whatever the
-#: values; psycopg's dumping of Python lists is the costliest client work otherwise), and
-#: the timestamps come back as text (the place, exact) and epoch seconds (the wait).
+#: Prepared once per connection (SQL ``PREPARE``, generic plan) with every parameter as
+#: text and a cast in the statement, and executed with literals (``EXECUTE name('…')``), so
+#: that it can share one message with ``BEGIN``; the timestamps come back as text (the
+#: place, exact) and epoch seconds (the wait).
 _CLAIM_PG = """
 SELECT id, queue_id, case_id, channel, capacity_class, priority, enqueued_at::text AS place,
        extract(epoch FROM queued_at)::float8 AS queued,
        NULLIF(required_skills, '[]'::jsonb)::text AS skills
 FROM routing_task
-WHERE organization_id = %s::bigint AND status = 'waiting'
-  AND (not_before IS NULL OR not_before <= %s::timestamptz)
-  AND queue_id = ANY(CASE capacity_class WHEN 'voice' THEN %s::bigint[]
-                     WHEN 'chat' THEN %s::bigint[] WHEN 'written' THEN %s::bigint[] END)
-  AND (priority, enqueued_at, id) > (%s::int, %s::timestamptz, %s::bigint)
+WHERE organization_id = $1::bigint AND status = 'waiting'
+  AND (not_before IS NULL OR not_before <= $2::timestamptz)
+  AND queue_id = ANY(CASE capacity_class WHEN 'voice' THEN $3::bigint[]
+                     WHEN 'chat' THEN $4::bigint[] WHEN 'written' THEN $5::bigint[] END)
+  AND (priority, enqueued_at, id) > ($6::int, $7::timestamptz, $8::bigint)
 ORDER BY priority, enqueued_at, id
-LIMIT %s::int
+LIMIT $9::int
 FOR UPDATE SKIP LOCKED
 """
 
@@ -400,17 +404,16 @@ FOR UPDATE SKIP LOCKED
 #: agent rows this transaction could lock without waiting (rows another transaction holds,
 #: an agent accepting or another engine reserving, are skipped); ``res``: those reserved,
 #: the conditions checked again on the current row; ``ok``: the matches whose agent was
-#: reserved. The tasks are locked by this transaction since the claim. ``{async_commit}``
-#: makes this transaction commit without waiting for its WAL flush (module docstring).
+#: reserved. The tasks are locked by this transaction since the claim. Prepared and
+#: executed like the claim, and sent in one message with ``COMMIT``.
 _WRITE_PG = f"""
 WITH w AS MATERIALIZED (
-  SELECT * FROM unnest(%(task)s::bigint[], %(agent)s::bigint[], %(user)s::int[],
-                       %(cls)s::int[], %(timeout)s::int[], %(queue)s::bigint[],
-                       %(case)s::bigint[], %(channel)s::text[], %(wait)s::float8[],
-                       %(rr)s::bool[])
+  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[],
+                       $4::int[], $5::int[], $6::bigint[],
+                       $7::bigint[], $8::text[], $9::float8[],
+                       $10::bool[])
     WITH ORDINALITY AS w(task_id, agent_id, user_id, ci, timeout, queue_id, case_id,
                          channel, wait, rr, n)
-  {{async_commit}}
 ),
 inc AS MATERIALIZED (
   SELECT agent_id, count(*) FILTER (WHERE ci = 0) AS dv, count(*) FILTER (WHERE ci = 1) AS dc,
@@ -438,13 +441,13 @@ res AS (
 ok AS MATERIALIZED (SELECT w.* FROM w JOIN res ON res.id = w.agent_id),
 tasks AS (
   UPDATE routing_task t SET status = '{TaskStatus.OFFERED}', agent_id = ok.user_id,
-         offer_expires_at = %(now)s::timestamptz + ok.timeout * interval '1 second'
+         offer_expires_at = $12::timestamptz + ok.timeout * interval '1 second'
   FROM ok WHERE t.id = ok.task_id
 ),
 events AS (
   INSERT INTO events_contactevent
     (organization_id, at, kind, channel, case_id, actor_kind, actor_label, data)
-  SELECT %(org)s::bigint, %(now)s::timestamptz, '{EventKind.OFFERED}', ok.channel,
+  SELECT $11::bigint, $12::timestamptz, '{EventKind.OFFERED}', ok.channel,
          ok.case_id, '{ActorKind.SYSTEM}', 'routing',
          jsonb_build_object('task', ok.task_id, 'queue', ok.queue_id, 'agent', ok.user_id,
                             'wait', round(ok.wait::numeric, 3))
@@ -459,15 +462,14 @@ cursors AS (
                  WHERE l.id IN (SELECT queue_id FROM ok WHERE rr) FOR UPDATE SKIP LOCKED)
 )
 INSERT INTO routing_offer (organization_id, task_id, user_id, offered_at, expires_at, outcome)
-SELECT %(org)s::bigint, ok.task_id, ok.user_id, %(now)s::timestamptz,
-       %(now)s::timestamptz + ok.timeout * interval '1 second', '{OfferOutcome.PENDING}'
+SELECT $11::bigint, ok.task_id, ok.user_id, $12::timestamptz,
+       $12::timestamptz + ok.timeout * interval '1 second', '{OfferOutcome.PENDING}'
 FROM ok ORDER BY ok.n
 RETURNING id, task_id
 """
-_WRITE_PG_SYNC = _WRITE_PG.format(async_commit="")
-_WRITE_PG_ASYNC = _WRITE_PG.format(
-    async_commit="WHERE set_config('synchronous_commit', 'off', true) IS NOT NULL"
-)
+_WRITE_PARAMS: tuple[str, ...] = ("task", "agent", "user", "cls", "timeout", "queue", "case")
+_WRITE_PARAMS += ("channel", "wait", "rr", "org", "now")
+_CLAIM_NAME, _WRITE_NAME = "helpline_routing_claim", "helpline_routing_write"
 
 
 @dataclass
@@ -485,24 +487,26 @@ class _Match:
 _ready: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
-def _raw_cursor() -> Any:
-    """A psycopg cursor with server-side binding on Django's connection (same transaction):
-    the hot statements are sent once as prepared statements and then only their parameters
-    (Django's own cursors bind on the client, so the server would parse every call)."""
+def _pg_cursor() -> Any:
+    """A plain psycopg cursor on Django's connection (same session and transaction), with
+    the engine's two statements prepared on first use in this session."""
     import psycopg
 
     connection.ensure_connection()
     raw = connection.connection
     if raw not in _ready:
-        if raw.prepare_threshold is None:
-            # Django leaves prepared statements off (None disables even ``prepare=True``).
-            # Its own cursors bind on the client and never prepare, so a threshold nothing
-            # else reaches only enables the engine's explicit ``prepare=True``; for the
-            # same reason the plan mode below only concerns the engine's statements, whose
-            # plans do not depend on their parameters' values.
-            raw.prepare_threshold = 2**31 - 1
-        with connection.wrap_database_errors, raw.cursor() as cursor:
+        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+            # Only the engine's statements are prepared on this connection (Django's
+            # cursors bind on the client), and their plans do not depend on the values.
             cursor.execute("SET plan_cache_mode = force_generic_plan")
+            cursor.execute(
+                "SELECT name FROM pg_prepared_statements WHERE name IN (%s, %s)",
+                [_CLAIM_NAME, _WRITE_NAME],
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DEALLOCATE {name}")
+            for name, sql, count in ((_CLAIM_NAME, _CLAIM_PG, 9), (_WRITE_NAME, _WRITE_PG, 12)):
+                cursor.execute(f"PREPARE {name} ({', '.join(['text'] * count)}) AS {sql}")
         _ready.add(raw)
     return psycopg.Cursor(raw)
 
@@ -512,17 +516,55 @@ def _array(values: Iterable[Any]) -> str:
     return "{" + ",".join(map(str, values)) + "}"
 
 
-def _claim(
+def _execute_sql(cursor: Any, name: str, params: Iterable[str]) -> str:
+    """``EXECUTE name('…', …)`` with the parameters as quoted literals (libpq's escaping)."""
+    from psycopg.pq import Escaping
+
+    escape = Escaping(cursor.connection.pgconn).escape_literal
+    return f"EXECUTE {name}({', '.join(escape(p.encode()).decode() for p in params)})"
+
+
+def _results(cursor: Any) -> list[tuple[Any, ...]]:
+    """The rows of the one statement of a multi-statement message that returns rows."""
+    while cursor.description is None:
+        if not cursor.nextset():
+            return []
+    return list(cursor.fetchall())
+
+
+def _claim_params(
+    org_id: int, now: datetime, free: list[list[int]], after: tuple[Any, ...], n: int
+) -> list[str]:
+    prio, enqueued, pk = after
+    if isinstance(enqueued, datetime):
+        enqueued = enqueued.isoformat()
+    return [str(org_id), now.isoformat(), *map(_array, free), str(prio), enqueued, str(pk), str(n)]
+
+
+def _write_params(org_id: int, now: datetime, matches: list[_Match]) -> list[str]:
+    agents = [m.agent for m in matches if m.agent is not None]
+    assert len(agents) == len(matches)
+    assert all(m.channel.isalnum() for m in matches)
+    values = {
+        "task": _array(m.task_id for m in matches),
+        "agent": _array(a.id for a in agents),
+        "user": _array(a.user_id for a in agents),
+        "cls": _array(m.ci for m in matches),
+        "timeout": _array(m.queue.offer_timeout for m in matches),
+        "queue": _array(m.queue.id for m in matches),
+        "case": _array(m.case_id for m in matches),
+        "channel": _array(m.channel for m in matches),
+        "wait": _array(m.waited for m in matches),
+        "rr": _array("t" if m.queue.strategy == Strategy.ROUND_ROBIN else "f" for m in matches),
+        "org": str(org_id),
+        "now": now.isoformat(),
+    }
+    return [values[k] for k in _WRITE_PARAMS]
+
+
+def _claim_generic(
     cursor: Any, org_id: int, now: datetime, free: list[list[int]], after: tuple[Any, ...], n: int
 ) -> list[tuple[Any, ...]]:
-    if connection.vendor == "postgresql":
-        prio, enqueued, pk = after
-        if isinstance(enqueued, datetime):
-            enqueued = enqueued.isoformat()
-        params = [str(org_id), now.isoformat(), *map(_array, free), str(prio), enqueued, str(pk)]
-        with connection.wrap_database_errors:  # Django's exceptions, as its cursors raise
-            cursor.execute(_CLAIM_PG, [*params, str(n)], prepare=True)
-            return list(cursor.fetchall())
     pairs = " OR ".join(
         f"(capacity_class = '{CLASSES[ci]}' AND queue_id IN ({', '.join(map(str, qids))}))"
         for ci, qids in enumerate(free)
@@ -539,38 +581,6 @@ def _claim(
     return [
         (*row[:6], row[6], _as_datetime(row[7]).timestamp(), row[8]) for row in cursor.fetchall()
     ]
-
-
-def _write_pg(
-    cursor: Any, org_id: int, now: datetime, matches: list[_Match], async_commit: bool
-) -> dict[int, tuple[int, datetime]]:
-    """The one write statement; returns ``task id -> (offer id, expires at)`` for the
-    matches whose agent was reserved."""
-    agents = [m.agent for m in matches if m.agent is not None]
-    assert len(agents) == len(matches)
-    assert all(m.channel.isalnum() for m in matches)
-    params = {
-        "task": _array(m.task_id for m in matches),
-        "agent": _array(a.id for a in agents),
-        "user": _array(a.user_id for a in agents),
-        "cls": _array(m.ci for m in matches),
-        "timeout": _array(m.queue.offer_timeout for m in matches),
-        "queue": _array(m.queue.id for m in matches),
-        "case": _array(m.case_id for m in matches),
-        "channel": _array(m.channel for m in matches),
-        "wait": _array(m.waited for m in matches),
-        "rr": _array("t" if m.queue.strategy == Strategy.ROUND_ROBIN else "f" for m in matches),
-        "org": str(org_id),
-        "now": now.isoformat(),
-    }
-    with connection.wrap_database_errors:
-        cursor.execute(_WRITE_PG_ASYNC if async_commit else _WRITE_PG_SYNC, params, prepare=True)
-        written = cursor.fetchall()
-    timeouts = {m.task_id: m.queue.offer_timeout for m in matches}
-    return {
-        task_id: (offer_id, now + timedelta(seconds=timeouts[task_id]))
-        for offer_id, task_id in written
-    }
 
 
 def _write_generic(
@@ -652,6 +662,119 @@ def _db_datetime(value: datetime) -> Any:
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def _match(cycle: Cycle, rows: list[tuple[Any, ...]], now_ts: float) -> list[_Match]:
+    """Pick an agent for each claimed task, counting each match against the snapshot."""
+    queues = cycle.config.queues
+    matches = []
+    for task_id, queue_id, case_id, channel, cls, _p, _e, queued_at, req in rows:
+        if isinstance(req, str):
+            req = json.loads(req)
+        waited = now_ts - queued_at
+        queue = queues[queue_id]
+        m = _Match(task_id, queue, case_id, channel, CLASS_INDEX[cls], waited, req or [])
+        agent = cycle.pick(queue, m.ci, m.required, waited)
+        if agent is None:
+            continue
+        m.agent = agent
+        agent.load[m.ci] += 1
+        if queue.strategy == Strategy.ROUND_ROBIN:
+            queue.rr_last = agent.user_id
+        matches.append(m)
+    return matches
+
+
+def _settle(
+    cycle: Cycle, matches: list[_Match], done: dict[int, tuple[int, datetime]]
+) -> tuple[list[Decision], set[int]]:
+    """The decisions the database accepted; the tasks it refused (their agent was stale or
+    locked: that agent is out of this cycle, and the task is claimed again)."""
+    decisions: list[Decision] = []
+    refused: set[int] = set()
+    for m in matches:
+        agent = m.agent
+        assert agent is not None
+        if m.task_id in done:
+            offer_id, expires = done[m.task_id]
+            decisions.append(
+                Decision(
+                    cycle.org_id, m.task_id, m.case_id, offer_id, agent.user_id, m.queue.id, expires
+                )
+            )
+            if agent.full():
+                agent.gone = True
+        else:
+            agent.load[m.ci] -= 1
+            agent.gone = True
+            refused.add(m.task_id)
+    counters["writes"] += 1
+    counters["matched"] += len(matches)
+    counters["reserved"] += len(done)
+    return decisions, refused
+
+
+def _done(
+    rows: list[tuple[Any, ...]], now: datetime, matches: list[_Match]
+) -> dict[int, tuple[int, datetime]]:
+    """``task id -> (offer id, expires at)`` from the write statement's ``RETURNING``."""
+    timeouts = {m.task_id: m.queue.offer_timeout for m in matches}
+    return {
+        task_id: (offer_id, now + timedelta(seconds=timeouts[task_id]))
+        for offer_id, task_id in rows
+    }
+
+
+def _batch_pg(
+    cycle: Cycle, now: datetime, free: list[list[int]], after: tuple[Any, ...], n: int
+) -> tuple[list[tuple[Any, ...]], list[Decision], set[int]]:
+    """One batch on PostgreSQL. When the engine owns the transaction (autocommit, no
+    ``atomic`` around it) it costs two round trips: ``BEGIN`` and the claim in one message,
+    the write and ``COMMIT`` in another (with ``synchronous_commit = off`` for the
+    transaction if ``HELPLINE_ROUTING_ASYNC_COMMIT``). Inside a caller's transaction the
+    same two statements run in it, and its owner commits (synchronously)."""
+    own = connection.get_autocommit() and not connection.in_atomic_block
+    async_commit = own and bool(getattr(settings, "HELPLINE_ROUTING_ASYNC_COMMIT", True))
+    cursor = _pg_cursor()
+    claim = _execute_sql(cursor, _CLAIM_NAME, _claim_params(cycle.org_id, now, free, after, n))
+    if own:
+        head = "BEGIN; SET LOCAL synchronous_commit = off; " if async_commit else "BEGIN; "
+        claim = head + claim
+    decisions: list[Decision] = []
+    refused: set[int] = set()
+    try:
+        with connection.wrap_database_errors:  # Django's exceptions, as its cursors raise
+            cursor.execute(claim)
+            rows = _results(cursor)
+            matches = _match(cycle, rows, now.timestamp()) if rows else []
+            if matches:
+                write = _execute_sql(cursor, _WRITE_NAME, _write_params(cycle.org_id, now, matches))
+                cursor.execute(write + "; COMMIT" if own else write)
+                written = _results(cursor)
+            elif own:
+                cursor.execute("COMMIT")
+    except BaseException:
+        if own and cursor.connection.info.transaction_status != 0:  # not idle
+            with contextlib.suppress(Exception):
+                cursor.execute("ROLLBACK")
+        raise
+    finally:
+        cursor.close()
+    if matches:
+        decisions, refused = _settle(cycle, matches, _done(written, now, matches))
+    return rows, decisions, refused
+
+
+def _batch_generic(
+    cycle: Cycle, now: datetime, free: list[list[int]], after: tuple[Any, ...], n: int
+) -> tuple[list[tuple[Any, ...]], list[Decision], set[int]]:
+    """One batch with plain statements in a Django transaction (SQLite)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        rows = _claim_generic(cursor, cycle.org_id, now, free, after, n)
+        matches = _match(cycle, rows, now.timestamp()) if rows else []
+        done = _write_generic(cursor, cycle.org_id, now, matches) if matches else {}
+    decisions, refused = _settle(cycle, matches, done) if matches else ([], set())
+    return rows, decisions, refused
+
+
 def route_batch(
     *,
     cycle: Cycle,
@@ -661,87 +784,31 @@ def route_batch(
     free: list[list[int]] | None = None,
 ) -> tuple[list[Decision], tuple[Any, ...] | None, int]:
     """Claim up to ``batch`` waiting tasks after ``after`` and offer what can be offered,
-    in one transaction. Returns the decisions, the place of the last task looked at (to
-    continue past items nobody free can take) and how many tasks were looked at.
+    in one transaction. Returns the decisions, the place to continue from and how many
+    tasks were looked at. Items nobody free can take are passed over (they keep their
+    place); an item whose chosen agent the database refused is claimed again by the next
+    batch (the place returned is just before it), where it goes to the next candidate.
     ``free`` (from ``Cycle.free_work``) may be a superset: every candidate is checked."""
     free = free if free is not None else cycle.free_work()
     if free is None:
         return [], None, 0
-    org_id = cycle.org_id
-    queues = cycle.config.queues
-    pg = connection.vendor == "postgresql"
-    async_commit = pg and bool(getattr(settings, "HELPLINE_ROUTING_ASYNC_COMMIT", True))
-    decisions: list[Decision] = []
-    now_ts = now.timestamp()
+    start = after or _START
     claimed = time.perf_counter()
-    with transaction.atomic():
-        cursor = _raw_cursor() if pg else connection.cursor()
-        try:
-            rows = _claim(cursor, org_id, now, free, after or _START, batch)
-            if not rows:
-                return [], None, 0
-            pending: list[_Match] = []
-            for task_id, queue_id, case_id, channel, cls, _p, _e, queued_at, req in rows:
-                if isinstance(req, str):
-                    req = json.loads(req)
-                waited = now_ts - queued_at
-                queue = queues[queue_id]
-                pending.append(
-                    _Match(task_id, queue, case_id, channel, CLASS_INDEX[cls], waited, req or [])
-                )
-            for _round in range(_RESERVE_ROUNDS):
-                matches = []
-                for m in pending:
-                    agent = cycle.pick(m.queue, m.ci, m.required, m.waited)
-                    if agent is None:
-                        continue
-                    m.agent = agent
-                    agent.load[m.ci] += 1
-                    if m.queue.strategy == Strategy.ROUND_ROBIN:
-                        m.queue.rr_last = agent.user_id
-                    matches.append(m)
-                if not matches:
-                    break
-                if pg:
-                    done = _write_pg(cursor, org_id, now, matches, async_commit)
-                else:
-                    done = _write_generic(cursor, org_id, now, matches)
-                pending = []
-                for m in matches:
-                    agent = m.agent
-                    assert agent is not None
-                    if m.task_id in done:
-                        if agent.full():
-                            agent.gone = True
-                        continue
-                    # Not reserved: stale (busy, paused, gone) or locked by someone else.
-                    agent.load[m.ci] -= 1
-                    agent.gone = True
-                    m.agent = None
-                    pending.append(m)
-                for m in matches:
-                    if m.task_id in done and m.agent is not None:
-                        offer_id, expires = done[m.task_id]
-                        decisions.append(
-                            Decision(
-                                org_id,
-                                m.task_id,
-                                m.case_id,
-                                offer_id,
-                                m.agent.user_id,
-                                m.queue.id,
-                                expires,
-                            )
-                        )
-                if not pending:
-                    break
-        finally:
-            cursor.close()
+    if connection.vendor == "postgresql":
+        rows, decisions, refused = _batch_pg(cycle, now, free, start, batch)
+    else:
+        rows, decisions, refused = _batch_generic(cycle, now, free, start, batch)
     committed = time.perf_counter()
+    if not rows:
+        return [], None, 0
     for d in decisions:
         d.claimed_at, d.committed_at = claimed, committed
-    last = rows[-1]
-    return decisions, (last[5], last[6], last[0]), len(rows)
+    last: tuple[Any, ...] = start
+    for row in rows:
+        if row[0] in refused:
+            break
+        last = (row[5], row[6], row[0])
+    return decisions, last, len(rows)
 
 
 def route_cycle(

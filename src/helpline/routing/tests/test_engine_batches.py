@@ -15,58 +15,61 @@ from helpline.routing import engine, loops
 from helpline.routing.models import Agent, Offer, Task
 
 postgres_only = pytest.mark.skipif(
-    "connection.vendor != 'postgresql'", reason="PostgreSQL statements"
+    connection.vendor != "postgresql", reason="PostgreSQL statements"
 )
 
 
 class _Counting:
-    """Counts the statements sent through the engine's raw cursor; ``after`` runs a query
-    on the same cursor right after each write statement."""
+    """Records the messages the engine sends through its psycopg cursor (each may hold
+    several statements); ``before_write`` runs a query in the transaction just before the
+    write statement is sent."""
 
-    def __init__(self, cursor: Any, log: list[str], after: str | None) -> None:
-        self.cursor, self.log, self.after = cursor, log, after
+    def __init__(self, cursor: Any, log: list[str], before_write: str | None) -> None:
+        self._cursor, self._log, self._before_write = cursor, log, before_write
 
-    def execute(self, sql: str, params: Any = None, **kw: Any) -> Any:
-        self.log.append(sql.split()[0])
-        result = self.cursor.execute(sql, params, **kw)
-        if self.after and sql.lstrip().startswith("WITH"):
-            rows = self.cursor.fetchall()
-            self.cursor.execute(self.after)
-            self.log.append(f"after: {self.cursor.fetchone()[0]}")
-            self._rows = rows
-            return result
-        self._rows = None
-        return result
+    def execute(self, sql: str, *args: Any, **kw: Any) -> Any:
+        if self._before_write and engine._WRITE_NAME in sql:
+            self._cursor.execute(self._before_write)
+            self._log.append(f"before write: {self._cursor.fetchone()[0]}")
+        self._log.append(_shape(sql))
+        return self._cursor.execute(sql, *args, **kw)
 
-    def fetchall(self) -> Any:
-        return self._rows if self._rows is not None else self.cursor.fetchall()
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._cursor, name)
 
-    def close(self) -> None:
-        self.cursor.close()
+
+def _shape(sql: str) -> str:
+    """``BEGIN; EXECUTE helpline_routing_claim('1', …)`` -> ``BEGIN; claim``."""
+    parts = []
+    for statement in sql.split("; "):
+        if statement.startswith("EXECUTE "):
+            parts.append(statement.split("(")[0].removeprefix("EXECUTE helpline_routing_"))
+        else:
+            parts.append(statement)
+    return "; ".join(parts)
 
 
 @pytest.fixture
 def statements(monkeypatch: pytest.MonkeyPatch) -> tuple[list[str], dict[str, str | None]]:
     log: list[str] = []
-    state: dict[str, str | None] = {"after": None}
-    real = engine._raw_cursor
-    monkeypatch.setattr(engine, "_raw_cursor", lambda: _Counting(real(), log, state["after"]))
+    state: dict[str, str | None] = {"before_write": None}
+    real = engine._pg_cursor
+    monkeypatch.setattr(engine, "_pg_cursor", lambda: _Counting(real(), log, state["before_write"]))
     return log, state
 
 
-@postgres_only
-def test_a_batch_is_one_claim_and_one_write_statement(desk, statements):
-    log, _state = statements
+def _eight(desk):
     users = [desk.agent(f"a{i}") for i in range(8)]
     for u in users:
         desk.available(u)
     for _ in range(8):
         desk.case(channel="phone")
-    decisions = engine.route_cycle(org_id=desk.tenant.org.pk, batch=8)
+    return users
+
+
+def _check_eight_offers(decisions, users):
     assert len(decisions) == 8
     assert sorted(d.user_id for d in decisions) == sorted(u.pk for u in users)
-    # claim + write for the 8 offers, then one claim that finds nothing more
-    assert log == ["SELECT", "WITH", "SELECT"]
     assert Offer.objects.filter(outcome="pending").count() == 8
     assert ContactEvent.objects.filter(kind=EventKind.OFFERED).count() == 8
     assert set(Task.objects.values_list("status", flat=True)) == {"offered"}
@@ -75,22 +78,47 @@ def test_a_batch_is_one_claim_and_one_write_statement(desk, statements):
 
 
 @postgres_only
+@pytest.mark.django_db(transaction=True)
+@override_settings(HELPLINE_ROUTING_ASYNC_COMMIT=False)
+def test_a_batch_is_two_round_trips_when_the_engine_owns_its_transaction(desk, statements):
+    log, _state = statements
+    users = _eight(desk)
+    decisions = engine.route_cycle(org_id=desk.tenant.org.pk, batch=8)
+    _check_eight_offers(decisions, users)
+    # BEGIN with the claim, the write with COMMIT; then a claim that finds nothing more
+    assert log == ["BEGIN; claim", "write; COMMIT", "BEGIN; claim", "COMMIT"]
+
+
+@postgres_only
+def test_inside_a_callers_transaction_a_batch_is_one_claim_and_one_write(desk, statements):
+    log, _state = statements
+    users = _eight(desk)
+    decisions = engine.route_cycle(org_id=desk.tenant.org.pk, batch=8)
+    _check_eight_offers(decisions, users)
+    assert log == ["claim", "write", "claim"]  # the caller commits, synchronously
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("asynchronous", "expected"), [(True, "off"), (False, "on")])
 def test_offer_transactions_commit_without_waiting_for_the_disk_when_configured(
     desk, statements, asynchronous, expected
 ):
     log, state = statements
-    state["after"] = "SELECT current_setting('synchronous_commit')"
+    state["before_write"] = "SELECT current_setting('synchronous_commit')"
     ann = desk.agent("ann")
     desk.available(ann)
     desk.case(channel="phone")
     with override_settings(HELPLINE_ROUTING_ASYNC_COMMIT=asynchronous):
         (decision,) = engine.route_cycle(org_id=desk.tenant.org.pk)
-    assert f"after: {expected}" in log
+    assert f"before write: {expected}" in log
     assert Offer.objects.get(pk=decision.offer_id).user_id == ann.pk
+    with connection.cursor() as cursor:  # SET LOCAL: gone with the transaction
+        cursor.execute("SELECT current_setting('synchronous_commit')")
+        assert cursor.fetchone()[0] == "on"
 
 
-def test_a_stale_snapshot_offers_to_the_next_candidate_in_the_same_batch(desk):
+def test_a_stale_snapshot_offers_to_the_next_candidate_in_the_next_batch(desk):
     from datetime import timedelta
 
     from django.utils import timezone
@@ -103,8 +131,11 @@ def test_a_stale_snapshot_offers_to_the_next_candidate_in_the_same_batch(desk):
     org_id = desk.tenant.org.pk
     cycle = engine.Cycle(org_id, engine.load_config(org_id), engine.load_agents(org_id))
     Agent.objects.filter(user=ann).update(state="paused")  # after the snapshot was read
-    decisions, _after, looked = engine.route_batch(cycle=cycle, now=timezone.now())
-    assert (looked, [d.user_id for d in decisions]) == (1, [bob.pk])
+    at = timezone.now()
+    decisions, after, looked = engine.route_batch(cycle=cycle, now=at)
+    assert (looked, decisions) == (1, [])  # the database refused ann
+    decisions, after, looked = engine.route_batch(cycle=cycle, now=at, after=after)
+    assert (looked, [d.user_id for d in decisions]) == (1, [bob.pk])  # claimed again
     assert Agent.objects.get(user=ann).load_voice == 0
     assert Agent.objects.get(user=bob).load_voice == 1
     events = ContactEvent.objects.filter(case_id=case.pk, kind=EventKind.OFFERED)
