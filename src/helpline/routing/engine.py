@@ -19,16 +19,22 @@ One *cycle* (``route_cycle``) per organisation:
       that kind of work and no other kind in progress, on rows it can lock without waiting,
       ``FOR UPDATE SKIP LOCKED``) and, for the agents it reserved only, marks the tasks
       offered, inserts the offers and their ``offered`` contact events and moves the
-      round-robin cursors (data-modifying CTEs); a match whose agent could not be reserved
-      (stale snapshot, another engine, the agent acting right now) is tried again with the
-      next candidate;
-   d. commit. The snapshot is only a hint: the database has the last word.
+      round-robin cursors (data-modifying CTEs);
+   d. commit. The snapshot is only a hint: the database has the last word. A task whose
+      agent it refused (stale snapshot, another engine, the agent acting right now) is
+      claimed again by the next batch and goes to the next candidate; that agent is out of
+      the cycle.
 
-So a batch is four round trips (``BEGIN``, claim, write, ``COMMIT``), whatever its size.
-On SQLite (one writer at a time: the transaction holds the write lock from ``BEGIN``) the
-same decisions are written with plain statements per agent and per task.
+On PostgreSQL the claim and the write are prepared once per session (SQL ``PREPARE``,
+generic plans) and executed with their parameters as escaped literals, so that each can
+share a message: when the engine owns its transaction (the routing loop: autocommit, no
+``atomic`` around it) a batch is **two round trips**, ``BEGIN`` + claim and write +
+``COMMIT``, whatever its size. Called inside someone else's transaction it runs the same two
+statements in it and leaves the commit to its owner. On SQLite (one writer at a time: the
+transaction holds the write lock from ``BEGIN``) the same decisions are written with plain
+statements per agent and per task.
 
-Offer transactions may commit with ``synchronous_commit = off``
+Offer transactions the engine owns commit with ``synchronous_commit = off``
 (``HELPLINE_ROUTING_ASYNC_COMMIT``, default on): PostgreSQL then acknowledges the commit
 before its WAL record reaches the disk. A crash of the database server can lose the last
 few hundred milliseconds of *offers* but never leaves anything half-written: WAL replay is
