@@ -208,3 +208,23 @@ def test_the_loop_pushes_each_offer_with_its_case(desk, monkeypatch):
         "expires_at": None,
     }
     assert loops.tick() == []
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_mid_batch_rolls_the_engines_own_transaction_back(desk, monkeypatch):
+    ann = desk.agent("ann")
+    desk.available(ann)
+    desk.case(channel="phone")
+
+    def broken(*args: Any) -> Any:
+        raise RuntimeError("matching failed")
+
+    monkeypatch.setattr(engine, "_match", broken)
+    with pytest.raises(RuntimeError):
+        engine.route_cycle(org_id=desk.tenant.org.pk)
+    assert connection.connection.info.transaction_status == 0  # idle: rolled back
+    monkeypatch.undo()
+    (decision,) = engine.route_cycle(org_id=desk.tenant.org.pk)  # the task was not held
+    assert decision.user_id == ann.pk
+    assert Task.objects.get().status == "offered"
