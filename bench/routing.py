@@ -153,6 +153,10 @@ def _reserve_sql(cls: str) -> str:
     (kept for the naive baseline): only while routable, with capacity, no other kind."""
     others = " AND ".join(f"load_{c} = 0" for c in ("voice", "chat", "written") if c != cls)
     condition = f"state IN ('available', 'on_contact') AND load_{cls} < capacity_{cls} AND {others}"
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return f"UPDATE routing_agent SET load_{cls} = load_{cls} + 1 WHERE id = %s AND {condition}"
     return (
         f"UPDATE routing_agent SET load_{cls} = load_{cls} + 1 WHERE id = ("
         f"SELECT id FROM routing_agent WHERE id = %s AND {condition} FOR UPDATE SKIP LOCKED)"
