@@ -49,7 +49,9 @@ from bench._common import (
 )
 
 
-def build(org: Any, *, agents: int, queues: int, items: int, seed: int = 7) -> None:
+def build(
+    org: Any, *, agents: int, queues: int, items: int, written_capacity: int = 5, seed: int = 7
+) -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -97,6 +99,7 @@ def build(org: Any, *, agents: int, queues: int, items: int, seed: int = 7) -> N
             organization=org,
             user=u,
             state="available",
+            capacity_written=written_capacity,
             state_since=now,
             idle_since=now - timedelta(seconds=rng.randint(0, 3600)),
         )
@@ -369,6 +372,12 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=2000)
     parser.add_argument("--queues", type=int, default=100)
     parser.add_argument("--items", type=int, default=10000)
+    parser.add_argument(
+        "--written-capacity",
+        type=int,
+        default=5,
+        help="written items each agent takes at once (more: a longer run before they fill up)",
+    )
     parser.add_argument("--batch", default="8", help="batch sizes, comma-separated (8,32)")
     parser.add_argument(
         "--processes", default="1", help="engine processes side by side, comma-separated (1,2)"
@@ -405,7 +414,13 @@ def main() -> None:
         protocol_prefix="B",
     )
     t0 = time.perf_counter()
-    build(org, agents=args.agents, queues=args.queues, items=args.items)
+    build(
+        org,
+        agents=args.agents,
+        queues=args.queues,
+        items=args.items,
+        written_capacity=args.written_capacity,
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as c:
             c.execute("ANALYZE")
@@ -503,7 +518,8 @@ def main() -> None:
     print()
     print(
         f"{target.label} ({database_version(target)}), {args.agents} agents, {args.queues} "
-        f"queues, {args.items} waiting items; {machine()}; 1-minute load average "
+        f"queues, {args.items} waiting items, written capacity {args.written_capacity}; "
+        f"{machine()}; 1-minute load average "
         f"{load_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     )
     print(table(headers, rows))
