@@ -10,14 +10,20 @@ skills at levels 1-5, and ``--items`` waiting items (10,000: 70 % written, 20 % 
 1. **Naive baseline**: per decision, one transaction that takes the first waiting item
    (``FOR UPDATE SKIP LOCKED``), reads *every* agent with their memberships and skills
    from the database, filters and ranks them in Python (longest idle), reserves the winner
-   with the same conditional UPDATE and writes the offer and its contact event. Run for
+   with a conditional UPDATE and writes the offer and its contact event. Run for
    ``--naive-decisions`` decisions, then the database is put back as it was.
-2. **Engine**: ``routing.engine.route_cycle`` repeated until it makes no more offers (the
-   agents' capacity or the items run out). Throughput is decisions over the whole wall
-   time, snapshots included; a decision's latency is from the claim of its batch to the
-   commit of that batch (every decision in a batch waits for the batch's commit).
+2. **Engine**: for every combination of ``--batch``, ``--processes`` and ``--sync-commit``,
+   from the same starting state (reset and VACUUM), ``--processes`` spawned processes run
+   ``routing.engine.route_cycle`` side by side until a cycle makes no more offers (the
+   agents' capacity or the items run out); a final sweep checks that nothing offerable was
+   left. Throughput is all decisions over the wall time from the processes' common start to
+   the last one's end, snapshots included; a decision's latency is from the start of its
+   batch's transaction (the claim) to that batch's commit. Client CPU is the engine
+   processes' own; PostgreSQL backend CPU is read from ``/proc`` for their connections'
+   backends (the database runs on this host).
 
-Run: ``.venv/bin/python -m bench.routing`` (``--help`` for sizes; ``--vendor sqlite``).
+Run: ``.venv/bin/python -m bench.routing --naive-decisions 100 --batch 8 --processes 1,2``
+(``--help`` for sizes and options; ``--vendor sqlite``).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bench._common import (
+    cpu_seconds,
     create_database,
     database_version,
     machine,
@@ -42,7 +49,9 @@ from bench._common import (
 )
 
 
-def build(org: Any, *, agents: int, queues: int, items: int, seed: int = 7) -> None:
+def build(
+    org: Any, *, agents: int, queues: int, items: int, written_capacity: int = 5, seed: int = 7
+) -> None:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
@@ -90,6 +99,7 @@ def build(org: Any, *, agents: int, queues: int, items: int, seed: int = 7) -> N
             organization=org,
             user=u,
             state="available",
+            capacity_written=written_capacity,
             state_since=now,
             idle_since=now - timedelta(seconds=rng.randint(0, 3600)),
         )
@@ -141,12 +151,26 @@ def build(org: Any, *, agents: int, queues: int, items: int, seed: int = 7) -> N
     )
 
 
+def _reserve_sql(cls: str) -> str:
+    """The conditional reservation of one agent the engine used before batching it
+    (kept for the naive baseline): only while routable, with capacity, no other kind."""
+    others = " AND ".join(f"load_{c} = 0" for c in ("voice", "chat", "written") if c != cls)
+    condition = f"state IN ('available', 'on_contact') AND load_{cls} < capacity_{cls} AND {others}"
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return f"UPDATE routing_agent SET load_{cls} = load_{cls} + 1 WHERE id = %s AND {condition}"
+    return (
+        f"UPDATE routing_agent SET load_{cls} = load_{cls} + 1 WHERE id = ("
+        f"SELECT id FROM routing_agent WHERE id = %s AND {condition} FOR UPDATE SKIP LOCKED)"
+    )
+
+
 def naive_decision(org_id: int, now: datetime) -> float | None:
     """Scan every agent for the first waiting item; None when nothing could be offered."""
     from django.db import connection, transaction
 
     from helpline.events.models import ContactEvent
-    from helpline.routing.engine import _reserve_sql
     from helpline.routing.models import Agent, AgentSkill, Offer, QueueMember, Task
 
     start = time.perf_counter()
@@ -214,7 +238,8 @@ def naive_decision(org_id: int, now: datetime) -> float | None:
 
 
 def reset(org_id: int) -> None:
-    """Back to the built workload: every item waiting, every agent free, no offers."""
+    """Back to the built workload: every item waiting, every agent free, no offers; then
+    VACUUM so that every run starts from the same tables (no dead rows of the last run)."""
     from django.db import connection
 
     with connection.cursor() as c:
@@ -232,6 +257,113 @@ def reset(org_id: int) -> None:
         # Contact events are append-only against UPDATE; a benchmark database may drop rows.
         c.execute("DELETE FROM events_contactevent WHERE organization_id = %s", [org_id])
         c.execute("UPDATE routing_queue SET rr_last_user_id = NULL")
+        if connection.vendor == "postgresql":
+            c.execute(
+                "VACUUM ANALYZE routing_task, routing_agent, routing_offer, routing_queue, "
+                "events_contactevent"
+            )
+
+
+def _backend_pid() -> int | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as c:
+        c.execute("SELECT pg_backend_pid()")
+        return int(c.fetchone()[0])
+
+
+def _backend_cpu(pid: int | None) -> float:
+    """CPU seconds of this connection's PostgreSQL backend so far (it runs on this host)."""
+    return cpu_seconds([pid]) if pid is not None else 0.0
+
+
+def engine_worker(
+    target: Any,
+    org_id: int,
+    now_iso: str,
+    batch: int,
+    async_commit: bool,
+    barrier: Any,
+    results: Any,
+) -> None:
+    """One engine process: ``route_cycle`` until a cycle makes no offer. Started together
+    with the others (barrier); reports its decisions' latencies, its CPU and its backend's."""
+    setup_django(target)
+    from django.conf import settings
+    from django.db import connection
+
+    from helpline.routing import engine
+
+    settings.HELPLINE_ROUTING_ASYNC_COMMIT = async_commit
+    now = datetime.fromisoformat(now_iso)
+    engine.clear_config_cache()
+    pid = _backend_pid()
+    barrier.wait()
+    c0, b0, t0 = time.process_time(), _backend_cpu(pid), time.perf_counter()
+    latencies: list[float] = []
+    cycles = 0
+    before = dict(engine.counters)
+    while True:
+        decisions = engine.route_cycle(org_id=org_id, now=now, batch=batch, max_scan=20000)
+        cycles += 1
+        if not decisions:
+            break
+        latencies += [d.committed_at - d.claimed_at for d in decisions]
+    t1 = time.perf_counter()
+    results.put(
+        {
+            "latencies": latencies,
+            "cycles": cycles,
+            "start": t0,
+            "end": t1,
+            "cpu": time.process_time() - c0,
+            "backend_cpu": _backend_cpu(pid) - b0,
+            **{k: v - before[k] for k, v in engine.counters.items()},
+        }
+    )
+    connection.close()
+
+
+def run_engine(
+    target: Any, org_id: int, now: datetime, *, processes: int, batch: int, async_commit: bool
+) -> dict[str, Any]:
+    """``processes`` engine processes side by side on the same workload (spawned, each with
+    its own connection); throughput is all their decisions over the wall time from their
+    common start to the last one's end."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(processes)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=engine_worker,
+            args=(target, org_id, now.isoformat(), batch, async_commit, barrier, results),
+        )
+        for _ in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    outs = [results.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join()
+    latencies = [x for out in outs for x in out["latencies"]]
+    return {
+        "latencies": latencies,
+        "wall": max(o["end"] for o in outs) - min(o["start"] for o in outs),
+        "cpu": sum(o["cpu"] for o in outs),
+        "backend_cpu": sum(o["backend_cpu"] for o in outs),
+        "cycles": sum(o["cycles"] for o in outs),
+        "writes": sum(o["writes"] for o in outs),
+        "matched": sum(o["matched"] for o in outs),
+        "reserved": sum(o["reserved"] for o in outs),
+    }
+
+
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x]
 
 
 def main() -> None:
@@ -240,9 +372,26 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=2000)
     parser.add_argument("--queues", type=int, default=100)
     parser.add_argument("--items", type=int, default=10000)
-    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument(
+        "--written-capacity",
+        type=int,
+        default=5,
+        help="written items each agent takes at once (more: a longer run before they fill up)",
+    )
+    parser.add_argument("--batch", default="8", help="batch sizes, comma-separated (8,32)")
+    parser.add_argument(
+        "--processes", default="1", help="engine processes side by side, comma-separated (1,2)"
+    )
+    parser.add_argument(
+        "--sync-commit",
+        default="off,on",
+        help="synchronous_commit of the offer transactions, comma-separated (off,on)",
+    )
     parser.add_argument("--naive-decisions", type=int, default=200)
     args = parser.parse_args()
+    batches, process_counts = _ints(args.batch), _ints(args.processes)
+    sync_modes = [m for m in args.sync_commit.split(",") if m]
+    assert all(m in ("on", "off") for m in sync_modes)
 
     target = target_for(args.vendor, "routing")
     print(f"Creating {target.label} database {target.name}…", flush=True)
@@ -253,7 +402,7 @@ def main() -> None:
     from django.utils import timezone
 
     from helpline.lib.actors import Actor
-    from helpline.routing import engine
+    from helpline.routing.models import Agent, Offer
     from helpline.tenancy.services import create_organization
 
     org = create_organization(
@@ -265,15 +414,23 @@ def main() -> None:
         protocol_prefix="B",
     )
     t0 = time.perf_counter()
-    build(org, agents=args.agents, queues=args.queues, items=args.items)
+    build(
+        org,
+        agents=args.agents,
+        queues=args.queues,
+        items=args.items,
+        written_capacity=args.written_capacity,
+    )
     if connection.vendor == "postgresql":
         with connection.cursor() as c:
             c.execute("ANALYZE")
     print(f"Workload built in {time.perf_counter() - t0:.1f} s", flush=True)
+    load_start = os.getloadavg()[0]
 
     now = timezone.now()
     naive: list[float] = []
-    c0 = time.process_time()
+    pid = _backend_pid()
+    c0, b0 = time.process_time(), _backend_cpu(pid)
     t0 = time.perf_counter()
     for _ in range(args.naive_decisions):
         took = naive_decision(org.pk, now)
@@ -281,73 +438,97 @@ def main() -> None:
             break
         naive.append(took)
     naive_wall = time.perf_counter() - t0
-    naive_cpu = time.process_time() - c0
-    reset(org.pk)
+    naive_cpu, naive_backend = time.process_time() - c0, _backend_cpu(pid) - b0
 
-    engine.clear_config_cache()
-    latencies: list[float] = []
-    cycles = 0
-    c0 = time.process_time()
-    t0 = time.perf_counter()
-    while True:
-        decisions = engine.route_cycle(org_id=org.pk, now=now, batch=args.batch, max_scan=20000)
-        cycles += 1
-        if not decisions:
-            break
-        latencies += [d.committed_at - d.claimed_at for d in decisions]
-    wall = time.perf_counter() - t0
-    cpu = time.process_time() - c0
-    from helpline.routing.models import Agent, Offer
+    headers = [
+        "router",
+        "processes",
+        "synchronous_commit",
+        "batch",
+        "decisions",
+        "decisions/s",
+        "p50 latency (ms)",
+        "p99 latency (ms)",
+        "client CPU (ms/decision)",
+        "PG backend CPU (ms/decision)",
+    ]
+    rows: list[list[Any]] = []
+    runs: list[dict[str, Any]] = []
+    for batch in batches:
+        for processes in process_counts:
+            for mode in sync_modes:
+                reset(org.pk)
+                connection.close()  # the workers get the database to themselves
+                run = run_engine(
+                    target,
+                    org.pk,
+                    now,
+                    processes=processes,
+                    batch=batch,
+                    async_commit=mode == "off",
+                )
+                lat, n = run["latencies"], len(run["latencies"])
+                offers = Offer.objects.filter(organization=org).count()
+                assert offers == n, (offers, n)
+                over = Agent.objects.raw(
+                    "SELECT id FROM routing_agent WHERE load_voice > capacity_voice "
+                    "OR load_chat > capacity_chat OR load_written > capacity_written"
+                )
+                assert not list(over)
+                from helpline.routing import engine
 
-    offers = Offer.objects.filter(organization=org).count()
-    assert offers == len(latencies)
-    over = Agent.objects.raw(
-        "SELECT id FROM routing_agent WHERE load_voice > capacity_voice "
-        "OR load_chat > capacity_chat OR load_written > capacity_written"
-    )
-    assert not list(over)
-
-    rows = [
-        [
-            "engine (snapshot + SKIP LOCKED batches)",
-            len(latencies),
-            len(latencies) / wall,
-            percentile(latencies, 50) * 1000,
-            percentile(latencies, 99) * 1000,
-            cpu / max(len(latencies), 1) * 1000,
-        ],
+                engine.clear_config_cache()
+                left = len(engine.route_cycle(org_id=org.pk, now=now, max_scan=20000))
+                row = [
+                    "engine",
+                    processes,
+                    mode,
+                    batch,
+                    n,
+                    n / run["wall"],
+                    percentile(lat, 50) * 1000,
+                    percentile(lat, 99) * 1000,
+                    run["cpu"] / max(n, 1) * 1000,
+                    run["backend_cpu"] / max(n, 1) * 1000,
+                ]
+                rows.append(row)
+                runs.append({**{k: v for k, v in run.items() if k != "latencies"}, "left": left})
+                print(
+                    f"  batch {batch}, {processes} process(es), synchronous_commit {mode}: "
+                    f"{n} decisions in {run['wall']:.2f} s, {run['cycles']} cycles, "
+                    f"{run['writes']} write statements, {run['matched'] - run['reserved']} of "
+                    f"{run['matched']} matches refused by the database and retried; a final "
+                    f"sweep found {left} more",
+                    flush=True,
+                )
+    rows.append(
         [
             "naive: scan every agent per decision",
+            1,
+            "on",
+            1,
             len(naive),
             len(naive) / naive_wall if naive_wall else 0.0,
             percentile(naive, 50) * 1000,
             percentile(naive, 99) * 1000,
             naive_cpu / max(len(naive), 1) * 1000,
-        ],
-    ]
+            naive_backend / max(len(naive), 1) * 1000,
+        ]
+    )
     print()
     print(
         f"{target.label} ({database_version(target)}), {args.agents} agents, {args.queues} "
-        f"queues, {args.items} waiting items, batch {args.batch}; {machine()}; "
-        f"load average {os.getloadavg()[0]:.2f}"
+        f"queues, {args.items} waiting items, written capacity {args.written_capacity}; "
+        f"{machine()}; 1-minute load average "
+        f"{load_start:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     )
+    print(table(headers, rows))
     print(
-        table(
-            [
-                "router",
-                "decisions",
-                "decisions/s",
-                "p50 latency (ms)",
-                "p99 latency (ms)",
-                "client CPU (ms/decision)",
-            ],
-            rows,
-        )
-    )
-    print(
-        f"\nEngine: {cycles} cycles, {wall:.2f} s; the items left were those no free agent "
-        f"could take (capacity exhausted or skills missing). Targets: >= 1,000 decisions/s, "
-        f"p99 <= 10 ms."
+        "\nLatency: from the start of a batch's transaction (claim) to its commit, for every "
+        "decision of the batch. Throughput: decisions over the wall time from the engine "
+        "processes' common start to the last one's end, snapshots included. The engine "
+        "stops when no free agent can take any waiting item (capacity or skills run out). "
+        "Targets: >= 1,000 decisions/s, p99 <= 10 ms."
     )
     path = save_result(
         "routing",
@@ -356,8 +537,9 @@ def main() -> None:
             "args": vars(args),
             "database": database_version(target),
             "machine": machine(),
-            "loadavg": os.getloadavg(),
-            "engine": {"decisions": len(latencies), "wall": wall, "cycles": cycles},
+            "loadavg": [load_start, os.getloadavg()[0]],
+            "runs": runs,
+            "headers": headers,
             "rows": rows,
         },
     )

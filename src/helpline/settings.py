@@ -176,6 +176,10 @@ HELPLINE_LOOPS: list[str] = []
 HELPLINE_LOOPS.append("helpline.routing.loops.routing_loop")  # routing: offers, timeouts
 HELPLINE_ROUTING_TICK = float(os.environ.get("HELPLINE_ROUTING_TICK", "1"))
 HELPLINE_ROUTING_CONFIG_TTL = float(os.environ.get("HELPLINE_ROUTING_CONFIG_TTL", "5"))
+# Offer transactions commit with synchronous_commit = off on PostgreSQL (a database crash can
+# lose the last offers, which are then made again; docs/routing.md "Guarantees"). 0: wait for
+# the WAL flush like every other transaction.
+HELPLINE_ROUTING_ASYNC_COMMIT = os.environ.get("HELPLINE_ROUTING_ASYNC_COMMIT", "1") == "1"
 # Written channels (docs/channels.md): mail in by IMAP polling and the SMTP service, the
 # recovery pass over stored-but-unprocessed mail, and the outbox sender.
 HELPLINE_LOOPS += [

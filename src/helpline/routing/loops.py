@@ -31,14 +31,14 @@ def tick() -> list[dict[str, Any]]:
     services.end_wrapups()
     services.overflow_tasks()
     decisions = engine.route_all()
-    cases = dict(
-        Case.objects.filter(pk__in=[d.case_id for d in decisions]).values_list(
-            "pk", "protocol_number"
-        )
-    )
-    titles = dict(
-        Case.objects.filter(pk__in=[d.case_id for d in decisions]).values_list("pk", "title")
-    )
+    if not decisions:
+        return []
+    shown = {
+        pk: (protocol, title)
+        for pk, protocol, title in Case.objects.filter(
+            pk__in=[d.case_id for d in decisions]
+        ).values_list("pk", "protocol_number", "title")
+    }
     return [
         {
             "group": push.agent_group(d.org_id, d.user_id),
@@ -46,8 +46,8 @@ def tick() -> list[dict[str, Any]]:
                 "type": "offer",
                 "offer": d.offer_id,
                 "task": d.task_id,
-                "protocol": cases.get(d.case_id, ""),
-                "title": titles.get(d.case_id, ""),
+                "protocol": shown.get(d.case_id, ("", ""))[0],
+                "title": shown.get(d.case_id, ("", ""))[1],
                 "expires_at": d.expires_at.isoformat(),
             },
         }

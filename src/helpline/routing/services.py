@@ -3,8 +3,8 @@ queues, presence, accepting/rejecting/expiring offers, finishing work, abandonme
 overflow, moving items and call-back requests.
 
 Lock order, everywhere: the agent row first, then task rows. The engine is the one
-exception and cannot deadlock with it: it only ever locks *waiting* tasks (with SKIP
-LOCKED, so it never waits for a task) and then waits for an agent row.
+exception and cannot deadlock with it: it locks *waiting* tasks, then agent rows, both with
+SKIP LOCKED on PostgreSQL, so it never waits for a lock (SQLite has one writer at a time).
 """
 
 from __future__ import annotations
