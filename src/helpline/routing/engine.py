@@ -106,6 +106,9 @@ class OrgConfig:
     loaded_at: float
     queues: dict[int, QueueConf]
     skills: dict[int, dict[int, int]]  # user -> skill -> level
+    #: Users whose queues do not all have the same member priority: only for them does the
+    #: agent-side queue priority (``Cycle.preferences``) change anything.
+    ranked_users: frozenset[int] = frozenset()
 
 
 class AgentSnap:
@@ -183,7 +186,12 @@ def load_config(org_id: int, *, fresh: bool = False) -> OrgConfig:
         "user_id", "skill_id", "level"
     ):
         skills.setdefault(user_id, {})[skill_id] = level
-    config = OrgConfig(time.monotonic(), queues, skills)
+    priorities: dict[int, set[int]] = {}
+    for q in queues.values():
+        for user_id, prio, _delay in q.members:
+            priorities.setdefault(user_id, set()).add(prio)
+    ranked_users = frozenset(uid for uid, prios in priorities.items() if len(prios) > 1)
+    config = OrgConfig(time.monotonic(), queues, skills, ranked_users)
     _config_cache[org_id] = config
     return config
 
@@ -260,6 +268,45 @@ class Cycle:
         self.config = config
         self.agents = agents
         self._ranked: dict[int, tuple[Ranked, list[int]]] = {}
+        #: user id -> the best (lowest) member priority among the queues with work waiting
+        #: for them (``preferences``); None: no agent-side queue priority in this pass.
+        self.preferred: dict[int, int] | None = None
+        #: How many times an agent was passed over for work of a lower-priority queue.
+        self.deferred = 0
+
+    def preferences(self, waiting: Iterable[tuple[int, str, float]], now_ts: float) -> None:
+        """Agent-side queue priority, as in Amazon Connect routing profiles: an agent whose
+        queues have different priorities takes work from their best-priority queue that
+        has work waiting for them, before work from their other queues.
+
+        ``waiting`` is ``(queue id, kind of work, oldest queued_at)`` of the waiting work.
+        Work counts for an agent once its oldest item has waited past the member's delay
+        and inside the queue's current ring, and if the agent has room for that kind of
+        work. Skills are not looked at here: ``route_cycle`` runs a second pass without
+        preferences, so an agent passed over for work they then could not take (skills,
+        or someone else took it first) still gets the rest in the same cycle.
+        """
+        ranked = self.config.ranked_users
+        preferred: dict[int, int] = {}
+        if ranked:
+            queues, agents = self.config.queues, self.agents
+            for queue_id, cls, oldest in waiting:
+                queue = queues.get(queue_id)
+                ci = CLASS_INDEX.get(cls)
+                if queue is None or ci is None:
+                    continue
+                waited = now_ts - oldest
+                ring, _relax = _ring(queue, waited)
+                for user_id, prio, delay in queue.members:
+                    if user_id not in ranked or prio >= preferred.get(user_id, 1 << 30):
+                        continue
+                    agent = agents.get(user_id)
+                    if agent is None or not agent.can_take(ci):
+                        continue
+                    if delay > waited or (ring is not None and prio > ring):
+                        continue
+                    preferred[user_id] = prio
+        self.preferred = preferred or None
 
     def ranked(self, queue: QueueConf) -> tuple[Ranked, list[int]]:
         """The queue's members (with an agent in the snapshot) in scan order, and their
@@ -283,7 +330,8 @@ class Cycle:
 
         Eligible: a member whose delay has passed, inside the current ring, with the
         required skills at the required level minus the current relaxation, capacity for
-        this kind of work and no other kind in progress.
+        this kind of work and no other kind in progress, and (in the first pass of a
+        cycle) no work waiting for them in a queue where their priority is better.
         - longest idle: free agents first (lowest total load), then the longest idle;
         - least occupied: lowest load/capacity for this kind of work, then longest idle;
         - best skill: highest total level over the required skills, then lowest total
@@ -304,6 +352,7 @@ class Cycle:
         best: AgentSnap | None = None
         best_key: Any = None
         dead = 0
+        preferred = self.preferred
         for agent, prio, delay in order:
             if agent.gone:
                 dead += 1
@@ -314,6 +363,9 @@ class Cycle:
             if mine >= agent.cap[ci] or total != mine:
                 continue
             if delay > waited or (ring is not None and prio > ring):
+                continue
+            if preferred is not None and prio > preferred.get(agent.user_id, prio):
+                self.deferred += 1  # work of a queue they rank higher is waiting
                 continue
             score = 0
             if required:  # each skill at its level minus the relaxation (as _skills_ok)
@@ -826,9 +878,29 @@ def route_cycle(
     max_decisions: int | None = None,
 ) -> list[Decision]:
     """Offer as much waiting work as the free agents can take, scanning at most
-    ``max_scan`` tasks (items nobody free can take keep their place and are passed over)."""
+    ``max_scan`` tasks (items nobody free can take keep their place and are passed over).
+
+    Agents whose queues have different priorities first only take work of their best
+    queue with work waiting (``Cycle.preferences``); if that passed anyone over, a second
+    pass without it lets them take the rest."""
     now = now or timezone.now()
-    cycle = Cycle(org_id, load_config(org_id), load_agents(org_id))
+    config = load_config(org_id)
+    cycle = Cycle(org_id, config, load_agents(org_id))
+    if config.ranked_users and any(uid in cycle.agents for uid in config.ranked_users):
+        cycle.preferences(_waiting_work(org_id, now), now.timestamp())
+    decisions = _scan(cycle, now, batch, max_scan, max_decisions)
+    if cycle.preferred is not None and cycle.deferred:
+        cycle.preferred = None
+        left = None if max_decisions is None else max_decisions - len(decisions)
+        if left is None or left > 0:
+            decisions += _scan(cycle, now, batch, max_scan, left)
+    return decisions
+
+
+def _scan(
+    cycle: Cycle, now: datetime, batch: int, max_scan: int, max_decisions: int | None
+) -> list[Decision]:
+    """One pass over the waiting work in place order, in batches."""
     decisions: list[Decision] = []
     after = None
     scanned = 0
@@ -848,6 +920,23 @@ def route_cycle(
         if not made:  # agents filled up: narrow what is read to what they can still take
             free = cycle.free_work()
     return decisions
+
+
+def _waiting_work(org_id: int, now: datetime) -> list[tuple[int, str, float]]:
+    """``(queue id, kind of work, oldest queued_at as POSIX seconds)`` of the waiting
+    work that may be offered now (one aggregate query)."""
+    from django.db.models import Min, Q
+
+    from helpline.routing.models import Task
+
+    rows = (
+        Task.objects.filter(organization_id=org_id, status=TaskStatus.WAITING)
+        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .order_by()
+        .values_list("queue_id", "capacity_class")
+        .annotate(oldest=Min("queued_at"))
+    )
+    return [(queue_id, cls, oldest.timestamp()) for queue_id, cls, oldest in rows]
 
 
 def organisations_with_work(now: datetime | None = None) -> list[int]:

@@ -234,3 +234,84 @@ def test_an_item_nobody_can_take_does_not_block_the_ones_behind_it(desk):
     assert Task.objects.get(case=blocked).required_skills == [[skill.pk, 1]]
     assert [d.case_id for d in _route(desk)] == [plain.pk]
     assert Task.objects.get(case=blocked).status == "waiting"
+
+
+def _second_queue(desk, code="billing"):
+    queue = Queue.objects.create(organization=desk.tenant.org, code=code, name=code.title())
+    engine.clear_config_cache()
+    return queue
+
+
+def _also_member(desk, user, queue, priority):
+    from helpline.routing.models import QueueMember
+
+    QueueMember.objects.create(
+        organization=desk.tenant.org, queue=queue, user=user, priority=priority
+    )
+    engine.clear_config_cache()
+
+
+def test_an_agent_takes_work_of_their_best_priority_queue_before_older_work_of_another(desk):
+    """Agent-side queue priority (Amazon Connect routing profiles): ann ranks billing first
+    and front office second; an older front-office call goes to bob, ann takes billing."""
+    now = timezone.now()
+    billing = _second_queue(desk)
+    ann = desk.agent("ann", priority=2)  # front office, second
+    _also_member(desk, ann, billing, priority=1)
+    bob = desk.agent("bob")  # front office only
+    desk.available(ann, now=now - timedelta(hours=1))  # ann has been idle the longest
+    desk.available(bob, now=now - timedelta(minutes=1))
+    older = desk.case(channel="phone", now=now - timedelta(minutes=5))
+    newer = desk.case(channel="phone", queue=billing, now=now)
+    decisions = {d.case_id: d.user_id for d in _route(desk, now=now)}
+    assert decisions == {older.pk: bob.pk, newer.pk: ann.pk}
+
+
+def test_without_priorities_the_longest_idle_agent_takes_the_oldest_work(desk):
+    now = timezone.now()
+    billing = _second_queue(desk)
+    ann = desk.agent("ann")
+    _also_member(desk, ann, billing, priority=1)
+    bob = desk.agent("bob")
+    desk.available(ann, now=now - timedelta(hours=1))
+    desk.available(bob, now=now - timedelta(minutes=1))
+    older = desk.case(channel="phone", now=now - timedelta(minutes=5))
+    desk.case(channel="phone", queue=billing, now=now)
+    decisions = {d.case_id: d.user_id for d in _route(desk, now=now)}
+    assert decisions[older.pk] == ann.pk  # same priority everywhere: global order
+
+
+def test_an_agent_passed_over_for_work_they_cannot_take_gets_the_rest_in_the_same_cycle(desk):
+    """The preferred queue's item needs a skill ann lacks: the second pass gives her the
+    front-office item rather than leaving her idle."""
+    org = desk.tenant.org
+    now = timezone.now()
+    billing = _second_queue(desk)
+    skill = Skill.objects.create(organization=org, code="sap", name="SAP", kind=SkillKind.OTHER)
+    ann = desk.agent("ann", priority=2)
+    _also_member(desk, ann, billing, priority=1)
+    desk.available(ann, now=now - timedelta(hours=1))
+    front = desk.case(channel="phone", now=now - timedelta(minutes=5))
+    desk.case(channel="phone", queue=billing, now=now)
+    Task.objects.filter(queue=billing).update(required_skills=[[skill.pk, 1]])
+    (decision,) = _route(desk, now=now)
+    assert (decision.case_id, decision.user_id) == (front.pk, ann.pk)
+
+
+def test_a_member_delay_keeps_young_work_from_counting_as_preferred(desk):
+    """Billing counts for ann only after its item waited 60 s: until then she takes the
+    front-office item, as if billing had nothing for her."""
+    now = timezone.now()
+    billing = _second_queue(desk)
+    ann = desk.agent("ann", priority=2)
+    from helpline.routing.models import QueueMember
+
+    QueueMember.objects.create(
+        organization=desk.tenant.org, queue=billing, user=ann, priority=1, delay_seconds=60
+    )
+    engine.clear_config_cache()
+    desk.available(ann, now=now - timedelta(hours=1))
+    front = desk.case(channel="phone", now=now - timedelta(minutes=5))
+    desk.case(channel="phone", queue=billing, now=now)
+    (decision,) = _route(desk, now=now + timedelta(seconds=10))
+    assert decision.case_id == front.pk
