@@ -66,6 +66,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from helpline.events.models import EventKind
@@ -79,6 +80,7 @@ from helpline.routing.models import (
     Queue,
     QueueMember,
     Strategy,
+    Task,
     TaskStatus,
 )
 
@@ -234,18 +236,6 @@ def _ring(queue: QueueConf, waited: float) -> tuple[int | None, int]:
     return ring, relax
 
 
-def _skills_ok(have: dict[int, int], required: list[list[int]], relax: int) -> int | None:
-    """The agent's total level over the required skills, or None if one is missing."""
-    total = 0
-    for skill_id, min_level in required:
-        need = min_level - relax
-        level = have.get(skill_id, 0)
-        if need > 0 and level < need:
-            return None
-        total += level
-    return total
-
-
 _LONGEST_IDLE, _LEAST_OCCUPIED, _BEST_SKILL, _ROUND_ROBIN = range(4)
 _STRATEGY_CODE = {
     str(Strategy.LONGEST_IDLE): _LONGEST_IDLE,
@@ -368,7 +358,7 @@ class Cycle:
                 self.deferred += 1  # work of a queue they rank higher is waiting
                 continue
             score = 0
-            if required:  # each skill at its level minus the relaxation (as _skills_ok)
+            if required:  # each skill at its level minus the current relaxation
                 have = skills.get(agent.user_id, _NO_SKILLS)
                 missing = False
                 for skill_id, min_level in required:
@@ -925,10 +915,6 @@ def _scan(
 def _waiting_work(org_id: int, now: datetime) -> list[tuple[int, str, float]]:
     """``(queue id, kind of work, oldest queued_at as POSIX seconds)`` of the waiting
     work that may be offered now (one aggregate query)."""
-    from django.db.models import Min, Q
-
-    from helpline.routing.models import Task
-
     rows = (
         Task.objects.filter(organization_id=org_id, status=TaskStatus.WAITING)
         .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
@@ -940,10 +926,6 @@ def _waiting_work(org_id: int, now: datetime) -> list[tuple[int, str, float]]:
 
 
 def organisations_with_work(now: datetime | None = None) -> list[int]:
-    from django.db.models import Q
-
-    from helpline.routing.models import Task
-
     now = now or timezone.now()
     return list(
         Task.objects.filter(status=TaskStatus.WAITING)
