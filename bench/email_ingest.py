@@ -184,6 +184,13 @@ def run_one(vendor: str, batch: int, args: argparse.Namespace) -> dict[str, Any]
     size = -(-len(messages) // args.rounds)
     chunks = [messages[i : i + size] for i in range(0, len(messages), size)]
     states: Counter[str] = Counter()
+    # BENCH_PROFILE=file.html: where the ingesting time goes (pyinstrument; slows the run).
+    profile_to = os.environ.get("BENCH_PROFILE")
+    profiler = None
+    if profile_to:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
     for chunk in chunks:  # interleave ceiling and ingestion so that load shifts hit both
         if vendor == "postgresql":
             # What autovacuum does as the tables grow: without statistics the planner takes
@@ -192,10 +199,16 @@ def run_one(vendor: str, batch: int, args: argparse.Namespace) -> dict[str, Any]
                 cursor.execute("ANALYZE")
         ceilings.append(parse_only(chunk))
         start, cpu_start = time.perf_counter(), time.process_time()
+        if profiler is not None:
+            profiler.start()
         states.update(take_in([raw for _kind, raw in chunk]))
+        if profiler is not None:
+            profiler.stop()
         rates.append(len(chunk) / (time.perf_counter() - start))
         cpu += time.process_time() - cpu_start
     result["load_after"] = os.getloadavg()[0]
+    if profiler is not None and profile_to:
+        Path(profile_to).write_text(profiler.output_text(unicode=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))))
     result["parse_only"] = sorted(ceilings)[len(ceilings) // 2]
     result["ingest"] = sorted(rates)[len(rates) // 2]
     result["ingest_all"] = rates

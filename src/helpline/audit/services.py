@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from helpline.audit.models import AuditAction, AuditEntry
-from helpline.lib import logbuffer
+from helpline.lib import deferred
 from helpline.lib.actors import Actor
 
 
@@ -67,7 +67,7 @@ def record(
         object_repr=str(instance)[:200],
         changes=changes,
     )
-    logbuffer.insert(entry)  # at once, or at the end of the intake's batch
+    deferred.insert(entry)  # at once, or at the end of the intake's batch
     return entry
 
 

@@ -3,6 +3,7 @@ contact events behind; callers pass an ``Actor`` saying who acts."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,8 +68,13 @@ def _sync_routing(case: Case, actor: Actor, now: datetime, *, created: bool = Fa
     sync_case(case=case, actor=actor, now=now, created=created)
 
 
+@functools.cache
+def _values(choices: type[Any]) -> frozenset[str]:
+    return frozenset(choices.values)
+
+
 def _choice(field: str, value: str, choices: type[Any]) -> str:
-    if value not in choices.values:
+    if value not in _values(choices):
         raise FieldValidationError(
             **{field: _("“%(value)s” is not a valid choice.") % {"value": value}}
         )
@@ -144,14 +150,23 @@ def open_case(
     related_case_id: int | None = None,
     attachments: Sequence[UploadedFile] = (),
     now: datetime | None = None,
+    requester: Customer | None = None,
 ) -> Case:
     """Open a case and give it its protocol number.
 
     Validates every reference against the organisation (a foreign tenant's topic is as
     unknown as a missing one), so a case can never point across tenants. A reminder must
-    name the case it chases.
+    name the case it chases. ``requester``, instead of ``requester_id``, is a customer row
+    the caller holds (the intake found or created it): checked by its organisation without
+    a query.
     """
     now = now or timezone.now()
+    if requester is not None:
+        if requester.organization_id != org.pk or requester.pk is None:
+            raise FieldValidationError(
+                requester=_("Unknown %(field)s: %(id)s") % {"field": "requester", "id": requester.pk}
+            )
+        requester_id = requester.pk
     _choice("channel", channel, Channel)
     _choice("case_type", case_type, CaseType)
     _choice("urgency", urgency, Urgency)
@@ -168,7 +183,7 @@ def open_case(
         refs=[
             Ref("topic", Topic, topic_id),
             Ref("subject", Subject, subject_id, read="topic_id"),
-            Ref("requester", Customer, requester_id),
+            Ref("requester", Customer, None if requester is not None else requester_id),
             Ref("queue", Queue, queue_id),
             Ref("related_case", Case, related_case_id),
             Ref(
@@ -464,11 +479,15 @@ def add_message(
     channel: str | None = None,
     attachments: Sequence[UploadedFile] = (),
     now: datetime | None = None,
+    locked: bool = False,
 ) -> Message:
     """Add an inbound message, an outbound reply or an internal note.
 
     The first reply to a new case records the first response and opens the case; a
-    customer's answer to a case waiting on them puts it back to open.
+    customer's answer to a case waiting on them puts it back to open. ``locked``: the
+    caller read ``case`` under its row lock in this transaction (the intake locks the
+    cases of a whole batch in one query), so it is not read again, and it is updated in
+    place.
     """
     now = now or timezone.now()
     _choice("direction", direction, MessageDirection)
@@ -477,7 +496,8 @@ def add_message(
         raise FieldValidationError(body=_("The message is empty."))
     _check_attachments(attachments)
     channel = _choice("channel", channel or case.channel, Channel)
-    case = _lock(case)
+    if not locked:
+        case = _lock(case)
     is_customer = direction == MessageDirection.INBOUND
     message = Message.objects.create(
         organization_id=case.organization_id,

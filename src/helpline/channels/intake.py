@@ -46,7 +46,7 @@ from helpline.cases.services import UploadedFile
 from helpline.channels.models import ClosedCasePolicy, Inbound, InboundState, Mailbox
 from helpline.customers.models import Customer
 from helpline.customers.services import create_customer
-from helpline.lib import logbuffer
+from helpline.lib import deferred
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
 from helpline.notify.models import MailTemplate, TemplateKind
@@ -231,6 +231,11 @@ class Lookups:
     message, a Message-ID now on a case) is forgotten or learnt (``learn``) before the next
     one is taken in, and anything not prefetched is looked up on demand. A single item is a
     batch of one.
+
+    The cases are read under their row lock (``_locked_cases``), so the services change the
+    very objects read here (``add_message(locked=True)``) instead of reading each case again
+    under its lock, and the objects stay true for the next item of the batch. The cases'
+    SLA clocks are read with them, in one query (``sla.services.prefetch_clocks``).
     """
 
     def __init__(self, org: Organization) -> None:
@@ -242,6 +247,10 @@ class Lookups:
         self._theirs: dict[str, tuple[int, int] | None] = {}
         self._cases: dict[int, Case | None] = {}
         self._templates: dict[str, dict[str, MailTemplate]] = {}
+        #: Customers created in this batch by stored contact value: their contact points
+        #: are inserted when the batch ends (``lib.deferred``), so they are found here.
+        self._created: dict[str, Customer] = {}
+        self._creating: list[Customer] = []
 
     # --- reading ahead ----------------------------------------------------------------
 
@@ -284,16 +293,23 @@ class Lookups:
                 stored[key] = contact_value(org=self.org, email=text)
             else:
                 stored[key] = contact_value(org=self.org, phone=text)
-        found = customers_by_contact_values(org=self.org, values=stored.values())
+        found = customers_by_contact_values(
+            org=self.org, values=[v for v in stored.values() if v not in self._created]
+        )
         for key, value in stored.items():
-            self._customers[key] = found.get(value) if value else None
+            self._customers[key] = (self._created.get(value) or found.get(value)) if value else None
+
+    def created(self, customer: Customer) -> None:
+        """A customer the item being taken in created (known once ``learn`` is told it
+        landed)."""
+        self._creating.append(customer)
 
     def _read_protocols(self, tokens: set[str]) -> None:
         tokens -= self._protocols.keys()
         if not tokens:
             return
-        rows = Case.objects.filter(organization=self.org, protocol_number__in=sorted(tokens))
-        for case in rows.defer("description"):
+        rows = _locked_cases().filter(organization=self.org, protocol_number__in=sorted(tokens))
+        for case in rows:
             self._protocols[case.protocol_number] = case.pk
             self._cases[case.pk] = case
         for token in tokens:
@@ -327,11 +343,15 @@ class Lookups:
         ids -= self._cases.keys()
         if not ids:
             return
-        rows = Case.objects.filter(organization=self.org, pk__in=sorted(ids))
-        for case in rows.defer("description"):
+        rows = _locked_cases().filter(organization=self.org, pk__in=sorted(ids))
+        for case in rows:
             self._cases[case.pk] = case
         for pk in ids:
             self._cases.setdefault(pk, None)
+
+    def case_ids(self) -> list[int]:
+        """The cases read so far (locked)."""
+        return [pk for pk, case in self._cases.items() if case is not None]
 
     # --- answering ----------------------------------------------------------------------
 
@@ -387,14 +407,28 @@ class Lookups:
         item: IntakeItem | None,
         result: IntakeResult | None,
         inbound: Inbound | None,
+        rolled_back: bool = False,
     ) -> None:
-        """Bring the answers up to date after an item was taken in (or failed)."""
+        """Bring the answers up to date after an item was taken in, ignored (no
+        ``result``) or rolled back."""
+        creating, self._creating = self._creating, []
+        if result is not None and not rolled_back:
+            for customer in creating:
+                for value in (customer.email, customer.phone):
+                    if value:
+                        self._created[value] = customer
         if item is not None:
             for key in self._contact_keys(item.contact):
                 if self._customers.get(key) is None:
                     self._customers.pop(key, None)  # perhaps created now: read again
-        if result is not None:
-            # Its status, requester or update time may have changed: read it again if asked.
+        if rolled_back:
+            # What the services changed in place on the cases read is undone.
+            self._cases.clear()
+        elif result is not None and result.state == InboundState.CASE_OPENED:
+            # Created in this transaction: nobody else sees it, let alone changes it.
+            self._cases[result.case.pk] = result.case
+        elif result is not None and self._cases.get(result.case.pk) is not result.case:
+            # Read again by a service (reopened, say): read it again if asked.
             self._cases.pop(result.case.pk, None)
         if result is not None and result.state == InboundState.CASE_OPENED:
             self._protocols.pop(result.case.protocol_number, None)
@@ -406,17 +440,24 @@ class Lookups:
                 self._theirs.pop(mid, None)
 
 
+def _locked_cases() -> Any:
+    """Cases read to thread into, locked as ``cases.services`` would lock each one before
+    changing it (in id order, so that two batches lock their common cases in the same
+    order; SQLite's write lock covers it there)."""
+    return Case.objects.select_for_update().defer("description").order_by("pk")
+
+
 class BatchWrites:
     """Writes of a batch's messages that hand nothing back to the intake: the
     acknowledgements (outbox rows), the audit entries and contact events of the services
-    (``lib.logbuffer``) and the inbound rows' outcomes, inserted and updated once for the
+    (``lib.deferred``) and the inbound rows' outcomes, inserted and updated once for the
     whole batch at its end, in its transaction (``flush``). What a message staged
     is dropped with it when its savepoint is rolled back (``checkpoint``/``rollback``)."""
 
     def __init__(self) -> None:
         self.outbox: list[Any] = []
         self.outcomes: dict[int, dict[str, Any]] = {}
-        #: Audit entries and contact events (``lib.logbuffer``), inserted with the rest.
+        #: Audit entries and contact events (``lib.deferred``), inserted with the rest.
         self.logs: list[Any] = []
 
     def checkpoint(self) -> tuple[int, int]:
@@ -433,7 +474,7 @@ class BatchWrites:
     def flush(self) -> None:
         from helpline.notify.models import OutboundEmail
 
-        logbuffer.flush(self.logs)
+        deferred.flush(self.logs)
         if self.outbox:
             OutboundEmail.objects.bulk_create(self.outbox)
         groups: dict[tuple[str, ...], dict[int, dict[str, Any]]] = {}
@@ -494,7 +535,8 @@ def find_or_create_customer(
     A malformed address or number is left out of the new customer rather than refusing the
     message: the raw input keeps it for the operator.
     """
-    found = (lookups or Lookups(org)).customer(contact)
+    lookups = lookups or Lookups(org)
+    found = lookups.customer(contact)
     if found is not None:
         return found
     email = contact.email.strip().lower()
@@ -505,7 +547,7 @@ def find_or_create_customer(
     for _attempt in range(3):
         try:
             # No savepoint needed: create_customer validates before it writes anything.
-            return create_customer(
+            customer = create_customer(
                 org=org,
                 actor=actor,
                 name=name,
@@ -513,6 +555,8 @@ def find_or_create_customer(
                 email=values["email"],
                 phone=values["phone"],
             )
+            lookups.created(customer)
+            return customer
         except FieldValidationError as exc:
             dropped = [k for k in values if k in exc.errors and values[k]]
             if not dropped:
@@ -583,6 +627,8 @@ def _take_in(
     now = now or timezone.now()
     system = actor or Actor.system(f"intake:{item.channel}")
     case, via_reply = find_thread(org=org, item=item, lookups=lookups)
+    # A case the look-ups found is locked (``Lookups``); one named by id is not yet.
+    locked = item.case_id is None
     customer: Customer | None
     if item.requester_id is not None:
         customer = Customer.objects.filter(organization=org, pk=item.requester_id).first()
@@ -600,7 +646,7 @@ def _take_in(
     message: Message | None = None
     if case is not None and case.status in ACTIVE_STATUSES and (is_reply or item.case_id):
         state = InboundState.ADDED
-        message = _add(case=case, actor=acting, item=item, body=body, now=now)
+        message = _add(case=case, actor=acting, item=item, body=body, now=now, locked=locked)
     elif case is not None and case.status in ACTIVE_STATUSES:
         # A new request about a case still open: a reminder (sollecito) chasing it.
         state = InboundState.CASE_OPENED
@@ -620,7 +666,8 @@ def _take_in(
             case = case_services.change_status(
                 case=case, actor=acting, status=Status.REOPENED, now=now
             )
-        message = _add(case=case, actor=acting, item=item, body=body, now=now)
+            locked = True  # change_status read it again under its lock
+        message = _add(case=case, actor=acting, item=item, body=body, now=now, locked=locked)
     elif case is not None:
         state = InboundState.CASE_OPENED
         case = _open(
@@ -691,14 +738,16 @@ def _open(
             subject_id=item.subject_id if related is None else related.subject_id,
             queue_id=item.queue_id,
             level=item.level,
-            requester_id=customer.pk if customer else None,
+            requester=customer,
             related_case_id=related.pk if related else None,
             attachments=item.attachments,
             now=now,
         )
 
 
-def _add(*, case: Case, actor: Actor, item: IntakeItem, body: str, now: datetime) -> Message:
+def _add(
+    *, case: Case, actor: Actor, item: IntakeItem, body: str, now: datetime, locked: bool
+) -> Message:
     return case_services.add_message(
         case=case,
         actor=actor,
@@ -707,6 +756,7 @@ def _add(*, case: Case, actor: Actor, item: IntakeItem, body: str, now: datetime
         channel=item.channel,
         attachments=item.attachments,
         now=now,
+        locked=locked,
     )
 
 

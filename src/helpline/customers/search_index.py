@@ -18,6 +18,7 @@ from helpline.customers.models import (
     SearchTerm,
     SearchTermVariant,
 )
+from helpline.lib import deferred
 from helpline.lib.phonetic import fold, language_for_country, phonetic_key, significant_words
 from helpline.tenancy.models import Organization
 
@@ -48,18 +49,20 @@ def add_terms(org_id: int, pairs: Iterable[tuple[str, str]]) -> None:
     """Add words to the tenant's vocabulary (existing ones are left as they are), with
     their deletion variants."""
     rows = {term: key for term, key in pairs}
-    SearchTerm.objects.bulk_create(
+    # At once, or with the rest of the intake's batch (``lib.deferred``).
+    deferred.insert_many(
         [SearchTerm(organization_id=org_id, term=t, key=k) for t, k in rows.items()],
         ignore_conflicts=True,
+        key=lambda row: (row.organization_id, row.term),
     )
-    SearchTermVariant.objects.bulk_create(
+    deferred.insert_many(
         [
             SearchTermVariant(organization_id=org_id, variant=v, term=t)
             for t in rows
             for v in deletion_variants(t)
         ],
         ignore_conflicts=True,
-        batch_size=2000,
+        key=lambda row: (row.organization_id, row.variant, row.term),
     )
 
 
@@ -77,11 +80,11 @@ def reindex_customer(customer: Customer, *, lang: str, new: bool = False) -> Non
     for street in streets:
         pairs += [(t, k, SearchField.STREET) for t, k in word_keys(street, lang)]
     add_terms(customer.organization_id, ((t, k) for t, k, _f in pairs))
-    SearchPosting.objects.bulk_create(
-        [
-            SearchPosting(
-                organization_id=customer.organization_id, customer=customer, key=k, field=f
-            )
-            for k, f in {(k, f) for _t, k, f in pairs}
-        ]
-    )
+    postings = [
+        SearchPosting(organization_id=customer.organization_id, customer=customer, key=k, field=f)
+        for k, f in {(k, f) for _t, k, f in pairs}
+    ]
+    if new:  # nothing reads a new customer's postings before the batch ends
+        deferred.insert_many(postings)
+    else:
+        SearchPosting.objects.bulk_create(postings)

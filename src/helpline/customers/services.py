@@ -31,6 +31,7 @@ from helpline.customers.models import (
     ServiceAccount,
 )
 from helpline.customers.search_index import language_of, reindex_customer
+from helpline.lib import deferred
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, Forbidden
 from helpline.lib.identifiers import normalise_phone, normalise_tax_id
@@ -241,9 +242,9 @@ def _sync_primary(customer: Customer, before: dict[str, Any], *, new: bool = Fal
             continue
         if old:
             ContactPoint.objects.filter(customer=customer, kind=kind, value=old).delete()
-        if value and new:
-            ContactPoint.objects.create(
-                organization_id=org_id, customer=customer, kind=kind, value=value
+        if value and new:  # at once, or with the rest of the intake's batch
+            deferred.insert(
+                ContactPoint(organization_id=org_id, customer=customer, kind=kind, value=value)
             )
         elif value:
             ContactPoint.objects.get_or_create(

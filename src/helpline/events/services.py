@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from helpline.events.models import ContactEvent
-from helpline.lib import logbuffer
+from helpline.lib import deferred
 from helpline.lib.actors import Actor
 
 
@@ -35,5 +35,5 @@ def record_event(
         data=data or {},
         at=at or timezone.now(),
     )
-    logbuffer.insert(event)  # at once, or at the end of the intake's batch
+    deferred.insert(event)  # at once, or at the end of the intake's batch
     return event

@@ -79,7 +79,16 @@ class _Context:
         return row, engine.compiled(row)
 
 
-_shared: contextvars.ContextVar[dict[int, _Context] | None] = contextvars.ContextVar(
+class _Shared:
+    """What the hooks share within ``shared_context``: each tenant's policies and
+    calendars, and the clocks of cases read ahead for a batch (``prefetch_clocks``)."""
+
+    def __init__(self) -> None:
+        self.contexts: dict[int, _Context] = {}
+        self.clocks: dict[int, list[Clock]] = {}
+
+
+_shared: contextvars.ContextVar[_Shared | None] = contextvars.ContextVar(
     "helpline_sla_shared_context", default=None
 )
 
@@ -88,21 +97,44 @@ _shared: contextvars.ContextVar[dict[int, _Context] | None] = contextvars.Contex
 def shared_context() -> Iterator[None]:
     """Within this block the hooks read each tenant's policies and calendars once and share
     them (the intake's batch of mail, one transaction: the policies of its first message
-    serve the whole batch). Clocks are still read per case."""
-    token = _shared.set({})
+    serve the whole batch). Clocks are read per case, unless ``prefetch_clocks`` read them
+    ahead."""
+    token = _shared.set(_Shared())
     try:
         yield
     finally:
         _shared.reset(token)
 
 
+def prefetch_clocks(case_ids: Iterable[int]) -> None:
+    """Read the clocks of these cases in one query, for the next hook on each of them in
+    this ``shared_context`` (the intake's batch: the cases its mail threads into). Each is
+    used once: a second hook on the same case reads its clocks again, so that nothing a
+    rolled-back hook changed in memory is seen."""
+    shared = _shared.get()
+    ids = sorted(set(case_ids))
+    if shared is None or not ids:
+        return
+    for pk in ids:
+        shared.clocks[pk] = []
+    for clock in Clock.objects.filter(case_id__in=ids).order_by("started_at", "id"):
+        shared.clocks[clock.case_id].append(clock)
+
+
+def _clocks_of(case: Any) -> list[Clock]:
+    shared = _shared.get()
+    if shared is not None and case.pk in shared.clocks:
+        return shared.clocks.pop(case.pk)
+    return list(Clock.objects.filter(case_id=case.pk).order_by("started_at", "id"))
+
+
 def _context_for(case: Any) -> _Context:
     shared = _shared.get()
     if shared is None:
         return _Context(case.organization_id, _tz(case))
-    ctx = shared.get(case.organization_id)
+    ctx = shared.contexts.get(case.organization_id)
     if ctx is None:
-        ctx = shared[case.organization_id] = _Context(case.organization_id, _tz(case))
+        ctx = shared.contexts[case.organization_id] = _Context(case.organization_id, _tz(case))
     return ctx
 
 
@@ -207,11 +239,7 @@ class _Session:
     def __init__(self, case: Any, ctx: _Context | None = None, *, new_case: bool = False) -> None:
         self.case = case
         self.ctx = ctx or _context_for(case)
-        self.clocks: list[Clock] = (
-            []
-            if new_case
-            else list(Clock.objects.filter(case_id=case.pk).order_by("started_at", "id"))
-        )
+        self.clocks: list[Clock] = [] if new_case else _clocks_of(case)
         self.dirty: set[int] = set()
         self.new: list[Clock] = []
         self.policy = engine.match_policy(self.ctx.policies, case)
@@ -380,7 +408,8 @@ def on_message(*, case: Any, direction: str, now: datetime) -> None:
             session.start(TargetKind.NEXT_RESPONSE, now)
     else:
         return
-    session.save()
+    if session.new or session.dirty:  # else the badge is what it was
+        session.save()
 
 
 def on_case_reclassified(*, case: Any, now: datetime) -> None:

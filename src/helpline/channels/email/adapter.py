@@ -45,7 +45,8 @@ from helpline.channels.intake import (
     take_in,
 )
 from helpline.channels.models import Inbound, InboundState, Mailbox, MailboxKind, MailboxPurpose
-from helpline.lib import logbuffer
+from helpline.lib import deferred
+from helpline.sla import services as sla
 from helpline.sla.services import shared_context as sla_shared_context
 
 log = logging.getLogger(__name__)
@@ -239,11 +240,13 @@ def _process_together(rows: list[Inbound], *, careful: bool) -> dict[int, str]:
             batch.prepared[row.pk] = _prepare(row)
         ready = [p for p in batch.prepared.values() if p.item is not None]
         batch.senders.prefetch(p.parsed.from_address for p in ready if p.parsed)
-        batch.lookups.prefetch([p.item for p in ready if p.item])
         fast = contextlib.nullcontext() if careful else _no_nested_savepoints()
-        # The tenant's SLA policies read once for the batch; audit entries and contact
-        # events inserted with the batch's other writes.
-        with sla_shared_context(), logbuffer.deferred(batch.writes.logs), fast:
+        # The tenant's SLA policies read once for the batch, and the clocks of the cases it
+        # threads into; audit entries, contact events, new customers' contact points and
+        # search postings inserted with the batch's other writes.
+        with sla_shared_context(), deferred.deferred(batch.writes.logs), fast:
+            batch.lookups.prefetch([p.item for p in ready if p.item])
+            sla.prefetch_clocks(batch.lookups.case_ids())
             for row in todo:
                 states[row.pk] = _process_one(row, batch)
         batch.writes.flush()  # the acknowledgements and the outcomes, for the whole batch
@@ -292,6 +295,7 @@ def _prepare(row: Inbound) -> _Prepared:
 def _process_one(row: Inbound, batch: _Batch) -> str:
     prep = batch.prepared[row.pk]
     result: IntakeResult | None = None
+    rolled_back = False
     state: str
     if prep.error is not None and row.mailbox is not None:
         # Failed before it wrote anything (parsing, building its item): flagged at once.
@@ -309,8 +313,8 @@ def _process_one(row: Inbound, batch: _Batch) -> str:
         except Exception as exc:
             batch.writes.rollback(mark, row.pk)
             _staged_failure(row, exc, batch)
-            state, result = InboundState.FAILED, None
-    batch.lookups.learn(item=prep.item, result=result, inbound=row)
+            state, result, rolled_back = InboundState.FAILED, None, True
+    batch.lookups.learn(item=prep.item, result=result, inbound=row, rolled_back=rolled_back)
     batch.senders.processed(row.sender, ignored=state == InboundState.IGNORED)
     return state
 

@@ -1,0 +1,95 @@
+"""Deferring inserts that nothing in a batch reads back to the end of the batch, in the
+same transaction.
+
+The e-mail intake takes a batch of messages in one transaction. Every case it opens and
+every message it adds appends an audit entry and a contact event; every customer it creates
+adds a contact point and search-index rows (vocabulary, variants, postings). Inside
+``deferred(rows)``, ``insert`` appends the row to ``rows`` instead of saving it, and the
+batch inserts them all with ``flush`` before it commits: the same rows in the same
+transaction, one ``INSERT`` per table instead of one per row. Nothing in a batch reads these
+rows back (the intake keeps the customers it created in its own look-ups), and the rows keep
+the instant they were recorded at. Outside such a block ``insert`` saves at once.
+
+Rows inserted with ``ignore_conflicts`` (a tenant's search vocabulary, shared by its
+customers) go in with ``ON CONFLICT DO NOTHING``; given a ``key`` (their unique columns),
+the copies a batch queued twice are sent once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from typing import Any
+from collections.abc import Callable, Hashable, Iterator, Sequence
+
+from django.db import models
+
+#: A deferred row, whether it is inserted with ``ignore_conflicts``, and its unique key
+#: (``None``: none given).
+Pending = tuple[models.Model, bool, Hashable | None]
+
+_rows: contextvars.ContextVar[list[Pending] | None] = contextvars.ContextVar(
+    "helpline_deferred_rows", default=None
+)
+
+
+@contextlib.contextmanager
+def deferred(rows: list[Pending]) -> Iterator[None]:
+    """Within this block, rows are appended to ``rows`` (the caller flushes them)."""
+    token = _rows.set(rows)
+    try:
+        yield
+    finally:
+        _rows.reset(token)
+
+
+def is_deferring() -> bool:
+    return _rows.get() is not None
+
+
+def insert(row: models.Model) -> None:
+    """Save a new row, or defer it to the enclosing ``deferred`` block."""
+    rows = _rows.get()
+    if rows is None:
+        row.save(force_insert=True)
+    else:
+        rows.append((row, False, None))
+
+
+def insert_many(
+    model_rows: Sequence[models.Model],
+    *,
+    ignore_conflicts: bool = False,
+    key: Callable[[Any], Hashable] | None = None,
+) -> None:
+    """Insert rows of one model (one statement), or defer them to the enclosing block.
+    ``key`` (with ``ignore_conflicts``): the unique columns, so that a batch sends each
+    row once however often it was queued."""
+    if not model_rows:
+        return
+    rows = _rows.get()
+    if rows is None:
+        type(model_rows[0])._default_manager.bulk_create(
+            model_rows, ignore_conflicts=ignore_conflicts, batch_size=2000
+        )
+    else:
+        rows.extend(
+            (row, ignore_conflicts, key(row) if key and ignore_conflicts else None)
+            for row in model_rows
+        )
+
+
+def flush(rows: list[Pending]) -> None:
+    """Insert deferred rows: one ``INSERT`` per model (and conflict mode), in the order
+    they were first recorded (a customer's contact points after the customer, say)."""
+    groups: dict[tuple[type[models.Model], bool], list[models.Model]] = {}
+    seen: set[tuple[type[models.Model], Hashable]] = set()
+    for row, ignore, unique in rows:
+        if unique is not None:
+            if (type(row), unique) in seen:
+                continue
+            seen.add((type(row), unique))
+        groups.setdefault((type(row), ignore), []).append(row)
+    for (model, ignore), model_rows in groups.items():
+        model._default_manager.bulk_create(model_rows, ignore_conflicts=ignore, batch_size=2000)
+    rows.clear()
