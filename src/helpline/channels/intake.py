@@ -39,6 +39,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpline.cases import protocol
 from helpline.cases import services as case_services
 from helpline.cases.choices import ACTIVE_STATUSES, CaseType, MessageDirection, Status
 from helpline.cases.models import Case, Message
@@ -452,7 +453,8 @@ class BatchWrites:
     acknowledgements (outbox rows), the audit entries and contact events of the services
     (``lib.deferred``) and the inbound rows' outcomes, inserted and updated once for the
     whole batch at its end, in its transaction (``flush``). What a message staged
-    is dropped with it when its savepoint is rolled back (``checkpoint``/``rollback``)."""
+    is dropped with it when its savepoint is rolled back (``checkpoint``/``rollback``), and
+    the protocol number it took goes back to the batch's block (``cases.protocol``)."""
 
     def __init__(self) -> None:
         self.outbox: list[Any] = []
@@ -460,12 +462,13 @@ class BatchWrites:
         #: Audit entries and contact events (``lib.deferred``), inserted with the rest.
         self.logs: list[Any] = []
 
-    def checkpoint(self) -> tuple[int, int]:
-        return len(self.outbox), len(self.logs)
+    def checkpoint(self) -> tuple[int, int, Any]:
+        return len(self.outbox), len(self.logs), protocol.mark()
 
-    def rollback(self, mark: tuple[int, int], inbound_pk: int) -> None:
+    def rollback(self, mark: tuple[int, int, Any], inbound_pk: int) -> None:
         del self.outbox[mark[0] :]
         del self.logs[mark[1] :]
+        protocol.rewind(mark[2])  # its protocol number is free again
         self.outcomes.pop(inbound_pk, None)
 
     def outcome(self, inbound_pk: int, **values: Any) -> None:

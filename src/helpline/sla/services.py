@@ -353,12 +353,18 @@ def summarise(clocks: Iterable[Clock]) -> tuple[str, str, datetime | None]:
 def on_case_opened(*, case: Any, now: datetime) -> None:
     """Start the clocks of the policy the new case matches."""
     ctx = _context_for(case)
+    shared = _shared.get()
     if not ctx.policies:
+        if shared is not None:  # the batch's next hook on it knows it has none
+            shared.clocks[case.pk] = []
         return
     session = _Session(case, ctx, new_case=True)
     for kind in _OPENING_KINDS:
         session.start(kind, case.created_at or now)
     session.save(new_case=True)
+    if shared is not None:
+        # As ``prefetch_clocks`` leaves them (a rolled-back opening takes the case with it).
+        shared.clocks[case.pk] = list(session.clocks)
 
 
 def on_status_changed(*, case: Any, old: str, new: str, now: datetime) -> None:

@@ -99,3 +99,54 @@ def test_concurrent_processes_get_unique_gap_free_numbers(tenant_a):
         Case.objects.filter(organization=tenant_a.org).values_list("protocol_seq", flat=True)
     )
     assert seqs == list(range(1, processes * per_process + 1))
+
+
+def _counter(tenant, year):
+    from helpline.cases.models import ProtocolCounter
+
+    return ProtocolCounter.objects.get(organization=tenant.org, year=year).last_seq
+
+
+def test_a_reserved_block_gives_back_what_its_batch_did_not_use(tenant_a):
+    """The intake's batch takes its numbers from one reserved block; the unused ones go
+    back before the commit, so the next case continues the series without a gap."""
+    from helpline.cases import protocol
+
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    _open(tenant_a, now=now)
+    with transaction.atomic(), protocol.reserved(org=tenant_a.org, at=now, size=10):
+        two = [_open(tenant_a, now=now), _open(tenant_a, now=now)]
+        assert _counter(tenant_a, 2026) == 11  # the block: 2..11
+    assert [c.protocol_seq for c in two] == [2, 3]
+    assert _counter(tenant_a, 2026) == 3
+    assert _open(tenant_a, now=now).protocol_seq == 4
+
+
+def test_a_case_rolled_back_to_its_savepoint_gives_its_number_back_to_the_block(tenant_a):
+    from helpline.cases import protocol
+
+    now = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+    with transaction.atomic(), protocol.reserved(org=tenant_a.org, at=now, size=2):
+        first = _open(tenant_a, now=now)
+        for _attempt in range(3):  # each rolled back: the block's first reservation too
+            mark = protocol.mark()
+            with pytest.raises(RuntimeError), transaction.atomic():
+                _open(tenant_a, now=now)
+                _open(tenant_a, now=now)  # past the block: one more taken
+                raise RuntimeError
+            protocol.rewind(mark)
+        rest = [_open(tenant_a, now=now), _open(tenant_a, now=now)]
+    assert [c.protocol_seq for c in [first, *rest]] == [1, 2, 3]
+    assert _counter(tenant_a, 2026) == 3
+
+
+def test_a_block_serves_only_its_tenant_and_year(tenant_a, tenant_b):
+    from helpline.cases import protocol
+
+    now = datetime(2026, 12, 31, 22, 30, tzinfo=UTC)  # 23:30 in Rome
+    with transaction.atomic(), protocol.reserved(org=tenant_a.org, at=now, size=5):
+        other = _open(tenant_b, now=now)
+        next_year = _open(tenant_a, now=datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
+        this_year = _open(tenant_a, now=now)
+    assert other.protocol_seq == next_year.protocol_seq == this_year.protocol_seq == 1
+    assert (_counter(tenant_a, 2026), _counter(tenant_a, 2027)) == (1, 1)

@@ -28,6 +28,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from helpline.cases import protocol
 from helpline.cases.choices import CaseType, Channel, Level
 from helpline.cases.services import UploadedFile
 from helpline.channels.email.autoreply import SenderCounts, header_reason
@@ -244,7 +245,9 @@ def _process_together(rows: list[Inbound], *, careful: bool) -> dict[int, str]:
         # The tenant's SLA policies read once for the batch, and the clocks of the cases it
         # threads into; audit entries, contact events, new customers' contact points and
         # search postings inserted with the batch's other writes.
-        with sla_shared_context(), deferred.deferred(batch.writes.logs), fast:
+        # Protocol numbers from a block reserved for the batch (cases.protocol.reserved).
+        numbers = protocol.reserved(org=org, at=timezone.now(), size=len(todo))
+        with sla_shared_context(), deferred.deferred(batch.writes.logs), numbers, fast:
             batch.lookups.prefetch([p.item for p in ready if p.item])
             sla.prefetch_clocks(batch.lookups.case_ids())
             for row in todo:
