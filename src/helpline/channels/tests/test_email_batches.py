@@ -55,7 +55,7 @@ def _kinds(queries: list[dict[str, Any]]) -> Counter[str]:
     for q in queries:
         sql = q["sql"]
         word = sql.split(" ", 1)[0].upper()
-        found = re.search(r'\b(?:INTO|FROM|UPDATE)\s+"?(\w+)', sql)
+        found = re.search(r'\b(?:INTO|FROM|UPDATE|COPY)\s+"?(\w+)', sql)
         out[f"{word} {found.group(1) if found else ''}".strip()] += 1
     return out
 
@@ -97,8 +97,9 @@ def test_a_batch_costs_one_insert_two_commits_and_look_ups_independent_of_its_si
         assert kinds["SELECT notify_mailtemplate"] == 1
         assert kinds["SELECT sla_policy"] == 1
         assert kinds["INSERT notify_outboundemail"] == 1
-        assert kinds["INSERT audit_auditentry"] == 1
-        assert kinds["INSERT events_contactevent"] == 1
+        # Inserted with COPY on PostgreSQL (lib.deferred.copy_rows).
+        assert kinds["INSERT audit_auditentry"] + kinds["COPY audit_auditentry"] == 1
+        assert kinds["INSERT events_contactevent"] + kinds["COPY events_contactevent"] == 1
         assert kinds["UPDATE helpline_channels_inbound"] == 1
     total = {n: sum(kinds.values()) for n, kinds in counts.items()}
     per_message = (total[10] - total[5]) / 5
