@@ -531,8 +531,8 @@ def add_message(
     )
     if answered_new or customer_replied:
         _apply_status(case=case, actor=actor, status=Status.OPEN, now=now, also_save=fields)
-    else:
-        case.save(update_fields=fields)
+    else:  # what save(update_fields=...) sends, without the model-saving machinery
+        Case.objects.filter(pk=case.pk).update(**{name: getattr(case, name) for name in fields})
     message_added.send(sender=Message, message=message, case=case, actor=actor)
     sla.on_message(case=case, direction=direction, now=now)
     return message

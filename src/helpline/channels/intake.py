@@ -478,7 +478,9 @@ class BatchWrites:
         from helpline.notify.models import OutboundEmail
 
         deferred.flush(self.logs)
-        if self.outbox:
+        if self.outbox and connection.vendor == "postgresql":
+            deferred.copy_rows(OutboundEmail, self.outbox)  # the sender loop reads them
+        elif self.outbox:
             OutboundEmail.objects.bulk_create(self.outbox)
         groups: dict[tuple[str, ...], dict[int, dict[str, Any]]] = {}
         for pk, values in self.outcomes.items():
@@ -489,28 +491,42 @@ class BatchWrites:
 
 
 def _update_rows(fields: Sequence[str], rows: dict[int, dict[str, Any]]) -> None:
-    """One ``UPDATE ... SET f = CASE id WHEN ... END`` for many inbound rows, each with its
-    own values (what ``bulk_update`` does, without building an expression per value: that
-    cost more than the statements it saves)."""
+    """One ``UPDATE`` for many inbound rows, each with its own values (what ``bulk_update``
+    does, without building an expression per value: that cost more than the statements it
+    saves). On PostgreSQL the values go as one array per column (``unnest``): a handful of
+    parameters, not one per value, for psycopg to place into the statement."""
     meta = Inbound._meta
     quote = connection.ops.quote_name
-    pg = connection.vendor == "postgresql"
-    pk_column = quote(meta.pk.column)
-    sets: list[str] = []
-    params: list[Any] = []
-    for name in fields:
-        model_field: Any = meta.get_field(name)
-        branches = []
-        for pk, values in rows.items():
-            branches.append("WHEN %s THEN %s")
-            params += [pk, model_field.get_db_prep_save(values[name], connection)]
-        expr = f"CASE {pk_column} {' '.join(branches)} END"
-        if pg:  # NULLs and literals need the column's type there
-            expr = f"CAST({expr} AS {model_field.cast_db_type(connection)})"
-        sets.append(f"{quote(model_field.column)} = {expr}")
-    marks = ", ".join(["%s"] * len(rows))
-    params += list(rows)
-    sql = f"UPDATE {quote(meta.db_table)} SET {', '.join(sets)} WHERE {pk_column} IN ({marks})"
+    table, pk_column = quote(meta.db_table), quote(meta.pk.column)
+    model_fields: list[Any] = [meta.get_field(name) for name in fields]
+    values = [
+        [f.get_db_prep_save(row[name], connection) for row in rows.values()]
+        for name, f in zip(fields, model_fields, strict=True)
+    ]
+    if connection.vendor == "postgresql":
+        columns = [quote(f.column) for f in model_fields]
+        arrays = ", ".join(
+            f"%s::{f.cast_db_type(connection)}[]" for f in [meta.pk, *model_fields]
+        )
+        sets = ", ".join(f"{c} = v.{c}" for c in columns)
+        sql = (
+            f"UPDATE {table} SET {sets} FROM unnest({arrays}) "
+            f"AS v({pk_column}, {', '.join(columns)}) WHERE {table}.{pk_column} = v.{pk_column}"
+        )
+        params: list[Any] = [list(rows), *values]
+    else:
+        sets_sql: list[str] = []
+        params = []
+        for model_field, column_values in zip(model_fields, values, strict=True):
+            branches = []
+            for pk, value in zip(rows, column_values, strict=True):
+                branches.append("WHEN %s THEN %s")
+                params += [pk, value]
+            expr = f"CASE {pk_column} {' '.join(branches)} END"
+            sets_sql.append(f"{quote(model_field.column)} = {expr}")
+        marks = ", ".join(["%s"] * len(rows))
+        params += list(rows)
+        sql = f"UPDATE {table} SET {', '.join(sets_sql)} WHERE {pk_column} IN ({marks})"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
