@@ -47,7 +47,7 @@ from helpline.cases.services import UploadedFile
 from helpline.channels.models import ClosedCasePolicy, Inbound, InboundState, Mailbox
 from helpline.customers.models import Customer
 from helpline.customers.services import create_customer
-from helpline.lib import deferred
+from helpline.lib import bulk, deferred
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
 from helpline.notify.models import MailTemplate, TemplateKind
@@ -178,7 +178,10 @@ def store_raw_batch(
         }
         try:
             with transaction.atomic():
-                Inbound.objects.bulk_create(list(rows.values()))
+                if connection.vendor == "postgresql":
+                    bulk.insert_rows(Inbound, list(rows.values()))  # binary: no unnest there
+                else:
+                    Inbound.objects.bulk_create(list(rows.values()))
         except IntegrityError:  # stored before, or concurrently by another worker
             continue
         created = rows
@@ -479,7 +482,7 @@ class BatchWrites:
 
         deferred.flush(self.logs)
         if self.outbox and connection.vendor == "postgresql":
-            deferred.copy_rows(OutboundEmail, self.outbox)  # the sender loop reads them
+            bulk.copy_rows(OutboundEmail, self.outbox)  # the sender loop reads them
         elif self.outbox:
             OutboundEmail.objects.bulk_create(self.outbox)
         groups: dict[tuple[str, ...], dict[int, dict[str, Any]]] = {}

@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import time
 from typing import Any
 from collections.abc import Callable, Hashable, Iterator, Sequence
 
 from django.db import connection, models
+
+from helpline.lib import bulk
 
 #: A deferred row, whether it is inserted with ``ignore_conflicts``, and its unique key
 #: (``None``: none given).
@@ -81,8 +82,9 @@ def insert_many(
 
 
 def flush(rows: list[Pending]) -> None:
-    """Insert deferred rows: one ``INSERT`` per model (and conflict mode), in the order
-    they were first recorded (a customer's contact points after the customer, say)."""
+    """Insert deferred rows: one statement per model (and conflict mode), in the order
+    they were first recorded (a customer's contact points after the customer, say); on
+    PostgreSQL a ``COPY`` (``lib.bulk``) for all but the ``ignore_conflicts`` ones."""
     groups: dict[tuple[type[models.Model], bool], list[models.Model]] = {}
     seen: set[tuple[type[models.Model], Hashable]] = set()
     for row, ignore, unique in rows:
@@ -93,34 +95,9 @@ def flush(rows: list[Pending]) -> None:
         groups.setdefault((type(row), ignore), []).append(row)
     for (model, ignore), model_rows in groups.items():
         if connection.vendor == "postgresql" and not ignore:
-            copy_rows(model, model_rows)
+            bulk.copy_rows(model, model_rows)
         else:
             model._default_manager.bulk_create(
                 model_rows, ignore_conflicts=ignore, batch_size=2000
             )
     rows.clear()
-
-
-def copy_rows(model: type[models.Model], model_rows: Sequence[models.Model]) -> None:
-    """Insert rows with PostgreSQL's ``COPY ... FROM STDIN`` (the rows get no primary key
-    back: nothing reads these). Against ``bulk_create`` this spares building and parsing
-    one long ``INSERT`` with a placeholder per value: a third of the CPU time of the
-    intake's final writes (docs/benchmarks.md). The values are what the ORM would send
-    (``pre_save``, ``get_db_prep_save``); the statement is logged as the ORM's are, so
-    statement counts in tests see it."""
-    meta = model._meta
-    fields = [f for f in meta.concrete_fields if not (f.primary_key and f.auto_created)]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in fields)
-    sql = f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN"
-    started = time.monotonic()
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(sql) as copy:
-            for row in model_rows:
-                copy.write_row(
-                    [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
-                )
-    if connection.queries_logged:
-        connection.queries_log.append(
-            {"sql": f"{sql} -- {len(model_rows)} rows", "time": f"{time.monotonic() - started:.3f}"}
-        )

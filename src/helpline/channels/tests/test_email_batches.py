@@ -97,7 +97,7 @@ def test_a_batch_costs_one_insert_two_commits_and_look_ups_independent_of_its_si
         assert kinds["SELECT notify_mailtemplate"] == 1
         assert kinds["SELECT sla_policy"] == 1
         assert kinds["INSERT notify_outboundemail"] + kinds["COPY notify_outboundemail"] == 1
-        # Inserted with COPY on PostgreSQL (lib.deferred.copy_rows).
+        # Inserted with COPY on PostgreSQL (lib.bulk.copy_rows).
         assert kinds["INSERT audit_auditentry"] + kinds["COPY audit_auditentry"] == 1
         assert kinds["INSERT events_contactevent"] + kinds["COPY events_contactevent"] == 1
         assert kinds["UPDATE helpline_channels_inbound"] == 1
