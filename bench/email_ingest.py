@@ -208,7 +208,8 @@ def run_one(vendor: str, batch: int, args: argparse.Namespace) -> dict[str, Any]
         cpu += time.process_time() - cpu_start
     result["load_after"] = os.getloadavg()[0]
     if profiler is not None and profile_to:
-        Path(profile_to).write_text(profiler.output_text(unicode=False, show_all=bool(os.environ.get("BENCH_PROFILE_ALL"))))
+        every_frame = bool(os.environ.get("BENCH_PROFILE_ALL"))
+        Path(profile_to).write_text(profiler.output_text(unicode=False, show_all=every_frame))
     result["parse_only"] = sorted(ceilings)[len(ceilings) // 2]
     result["ingest"] = sorted(rates)[len(rates) // 2]
     result["ingest_all"] = rates

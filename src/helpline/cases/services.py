@@ -3,7 +3,6 @@ contact events behind; callers pass an ``Actor`` saying who acts."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,9 +67,15 @@ def _sync_routing(case: Case, actor: Actor, now: datetime, *, created: bool = Fa
     sync_case(case=case, actor=actor, now=now, created=created)
 
 
-@functools.cache
+_CHOICE_VALUES: dict[type[Any], frozenset[str]] = {}
+
+
 def _values(choices: type[Any]) -> frozenset[str]:
-    return frozenset(choices.values)
+    """The values of a choices class, built once (``choices.values`` builds a list)."""
+    values = _CHOICE_VALUES.get(choices)
+    if values is None:
+        values = _CHOICE_VALUES[choices] = frozenset(choices.values)
+    return values
 
 
 def _choice(field: str, value: str, choices: type[Any]) -> str:
@@ -163,9 +168,8 @@ def open_case(
     now = now or timezone.now()
     if requester is not None:
         if requester.organization_id != org.pk or requester.pk is None:
-            raise FieldValidationError(
-                requester=_("Unknown %(field)s: %(id)s") % {"field": "requester", "id": requester.pk}
-            )
+            unknown = _("Unknown %(field)s: %(id)s") % {"field": "requester", "id": requester.pk}
+            raise FieldValidationError(requester=unknown)
         requester_id = requester.pk
     _choice("channel", channel, Channel)
     _choice("case_type", case_type, CaseType)

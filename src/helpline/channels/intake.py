@@ -508,9 +508,7 @@ def _update_rows(fields: Sequence[str], rows: dict[int, dict[str, Any]]) -> None
     ]
     if connection.vendor == "postgresql":
         columns = [quote(f.column) for f in model_fields]
-        arrays = ", ".join(
-            f"%s::{f.cast_db_type(connection)}[]" for f in [meta.pk, *model_fields]
-        )
+        arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in [meta.pk, *model_fields])
         sets = ", ".join(f"{c} = v.{c}" for c in columns)
         sql = (
             f"UPDATE {table} SET {sets} FROM unnest({arrays}) "

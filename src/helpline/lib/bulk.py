@@ -14,7 +14,8 @@ statement counts in tests see them. PostgreSQL only: elsewhere callers use ``bul
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from operator import attrgetter
 from typing import Any
 
 from django.db import connection, models
@@ -24,18 +25,44 @@ def _fields(model: type[models.Model]) -> list[Any]:
     return [f for f in model._meta.concrete_fields if not (f.primary_key and f.auto_created)]
 
 
-def _value(field: Any, row: models.Model) -> Any:
-    value = field.pre_save(row, True)
-    if field.get_internal_type() == "BinaryField":
-        return bytes(value) if value is not None else None  # plain bytes: bytea
-    return field.get_db_prep_save(value, connection)
+#: Columns whose attribute is already what the database takes (``get_db_prep_save`` is the
+#: identity for them on PostgreSQL): read directly, a third of the cost of a row.
+_AS_IS = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "ForeignKey",
+        "IntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+
+
+def _reader(field: Any) -> Callable[[models.Model], Any]:
+    """How to read the value the ORM would send for ``field`` from a row."""
+    kind = field.get_internal_type()
+    if kind in _AS_IS and not field.choices:
+        return attrgetter(field.attname)
+    if kind == "DateTimeField" and not (field.auto_now or field.auto_now_add):
+        return attrgetter(field.attname)  # aware datetimes go as they are
+    if kind == "BinaryField":
+        return lambda row: None if (v := getattr(row, field.attname)) is None else bytes(v)
+    return lambda row: field.get_db_prep_save(field.pre_save(row, True), connection)
+
+
+def _readers(fields: Sequence[Any]) -> list[Callable[[models.Model], Any]]:
+    return [_reader(f) for f in fields]
 
 
 def _log(sql: str, started: float) -> None:
     if connection.queries_logged:
-        connection.queries_log.append(
-            {"sql": sql, "time": f"{time.monotonic() - started:.3f}"}
-        )
+        connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
 
 def copy_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
@@ -45,10 +72,14 @@ def copy_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
     columns = ", ".join(quote(f.column) for f in fields)
     sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"
     started = time.monotonic()
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row([_value(f, row) for f in fields])
+    readers = _readers(fields)
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        for row in rows:
+            copy.write_row([read(row) for read in readers])
     _log(f"{sql} -- {len(rows)} rows", started)
 
 
@@ -68,7 +99,7 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
         f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "
         f"RETURNING {quote(meta.pk.column)}"
     )
-    params = [[_value(f, row) for row in rows] for f in fields]
+    params = [[read(row) for row in rows] for read in _readers(fields)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         pks = [pk for (pk,) in cursor.fetchall()]

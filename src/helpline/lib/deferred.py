@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from typing import Any
 from collections.abc import Callable, Hashable, Iterator, Sequence
+from typing import Any
 
 from django.db import connection, models
 
@@ -97,7 +97,5 @@ def flush(rows: list[Pending]) -> None:
         if connection.vendor == "postgresql" and not ignore:
             bulk.copy_rows(model, model_rows)
         else:
-            model._default_manager.bulk_create(
-                model_rows, ignore_conflicts=ignore, batch_size=2000
-            )
+            model._default_manager.bulk_create(model_rows, ignore_conflicts=ignore, batch_size=2000)
     rows.clear()
