@@ -42,6 +42,7 @@ from helpline.cases.signals import case_opened, message_added
 from helpline.customers.models import Customer
 from helpline.events.models import EventKind
 from helpline.events.services import record_event
+from helpline.lib import deferred
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, IllegalTransition
 from helpline.lib.references import Ref, resolve_refs
@@ -106,7 +107,7 @@ def _store_attachments(*, org_id: int, message: Message, files: Sequence[Uploade
         path = f"attachments/{org_id}/{digest[:2]}/{digest}"
         if not default_storage.exists(path):
             path = default_storage.save(path, ContentFile(f.content))
-        Attachment.objects.create(
+        attachment = Attachment(
             organization_id=org_id,
             message=message,
             file=path,
@@ -115,6 +116,7 @@ def _store_attachments(*, org_id: int, message: Message, files: Sequence[Uploade
             size=len(f.content),
             sha256=digest,
         )
+        deferred.insert(attachment)
 
 
 def _writing_member(org_id: int, user_id: int | None, field: str) -> Any:
@@ -210,7 +212,7 @@ def open_case(
         raise FieldValidationError(related_case=_("A reminder must name the case it chases."))
 
     protocol = allocate_protocol(org=org, at=now)
-    case = Case.objects.create(
+    case = Case(
         organization=org,
         protocol_number=protocol.number,
         protocol_year=protocol.year,
@@ -232,6 +234,9 @@ def open_case(
         created_at=now,
         updated_at=now,
     )
+    if requester is not None:
+        case.requester = requester  # the SLA policy match reads it (its segment)
+    deferred.insert_with_id(case)  # at once, or with the rest of the intake's batch
     audit.record_create(
         org_id=org.pk, actor=actor, instance=case, fields=CASE_AUDITED_FIELDS, at=now
     )
@@ -246,7 +251,7 @@ def open_case(
         at=now,
     )
     if attachments:
-        message = Message.objects.create(
+        message = Message(
             organization=org,
             case=case,
             direction=MessageDirection.INBOUND,
@@ -256,6 +261,7 @@ def open_case(
             body=description or title,
             created_at=now,
         )
+        deferred.insert_with_id(message)
         _store_attachments(org_id=org.pk, message=message, files=attachments)
     if assignee_id is not None:
         record_event(
@@ -503,7 +509,7 @@ def add_message(
     if not locked:
         case = _lock(case)
     is_customer = direction == MessageDirection.INBOUND
-    message = Message.objects.create(
+    message = Message(
         organization_id=case.organization_id,
         case=case,
         direction=direction,
@@ -513,6 +519,7 @@ def add_message(
         body=body,
         created_at=now,
     )
+    deferred.insert_with_id(message)  # at once, or with the rest of the intake's batch
     _store_attachments(org_id=case.organization_id, message=message, files=attachments)
     record_event(
         org_id=case.organization_id,

@@ -255,6 +255,8 @@ class Lookups:
         #: are inserted when the batch ends (``lib.deferred``), so they are found here.
         self._created: dict[str, Customer] = {}
         self._creating: list[Customer] = []
+        #: Cases opened in this batch.
+        self._opened: set[int] = set()
 
     # --- reading ahead ----------------------------------------------------------------
 
@@ -426,16 +428,20 @@ class Lookups:
                 if self._customers.get(key) is None:
                     self._customers.pop(key, None)  # perhaps created now: read again
         if rolled_back:
-            # What the services changed in place on the cases read is undone.
-            self._cases.clear()
+            # What the services changed in place on the cases read is undone: read them
+            # again. Not the batch's new ones: they are rows still to be inserted (an
+            # update time moved by the rolled-back message is all it could leave on them).
+            self._cases = {pk: c for pk, c in self._cases.items() if pk in self._opened}
         elif result is not None and result.state == InboundState.CASE_OPENED:
-            # Created in this transaction: nobody else sees it, let alone changes it.
+            # Created in this transaction: nobody else sees it, let alone changes it; its
+            # row may wait for the end of the batch (``lib.deferred``), so it is known here.
             self._cases[result.case.pk] = result.case
+            self._opened.add(result.case.pk)
         elif result is not None and self._cases.get(result.case.pk) is not result.case:
             # Read again by a service (reopened, say): read it again if asked.
             self._cases.pop(result.case.pk, None)
-        if result is not None and result.state == InboundState.CASE_OPENED:
-            self._protocols.pop(result.case.protocol_number, None)
+        if result is not None and result.state == InboundState.CASE_OPENED and not rolled_back:
+            self._protocols[result.case.protocol_number] = result.case.pk
         if inbound is not None and inbound.message_id:
             mid = inbound.message_id
             if result is not None:

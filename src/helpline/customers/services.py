@@ -161,9 +161,13 @@ def create_customer(
     guard = transaction.atomic() if values["tax_id"] else contextlib.nullcontext()
     try:
         with guard:
-            customer = Customer.objects.create(
+            customer = Customer(
                 organization=org, name_key=combined_key(values["name"], lang), **values
             )
+            if values["tax_id"]:  # its uniqueness is answered by this insert
+                customer.save(force_insert=True)
+            else:  # at once, or with the rest of the intake's batch
+                deferred.insert_with_id(customer)
             _sync_primary(customer, {}, new=True)
     except IntegrityError as exc:  # a concurrent creation with the same tax id
         raise _duplicate_tax_id() from exc

@@ -65,9 +65,12 @@ def _log(sql: str, started: float) -> None:
         connection.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
 
 
-def copy_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None:
-    """Insert rows with ``COPY ... FROM STDIN`` (they get no primary key back)."""
-    fields = _fields(model)
+def copy_rows(
+    model: type[models.Model], rows: Sequence[models.Model], *, with_pk: bool = False
+) -> None:
+    """Insert rows with ``COPY ... FROM STDIN``: with the primary keys they were given
+    (``with_pk``), else they get none back."""
+    fields = [model._meta.pk, *_fields(model)] if with_pk else _fields(model)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     sql = f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN"

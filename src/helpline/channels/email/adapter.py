@@ -247,7 +247,7 @@ def _process_together(rows: list[Inbound], *, careful: bool) -> dict[int, str]:
         # search postings inserted with the batch's other writes.
         # Protocol numbers from a block reserved for the batch (cases.protocol.reserved).
         numbers = protocol.reserved(org=org, at=timezone.now(), size=len(todo))
-        with sla_shared_context(), deferred.deferred(batch.writes.logs), numbers, fast:
+        with sla_shared_context(), deferred.deferred(batch.writes.logs, expected=len(todo)), numbers, fast:
             batch.lookups.prefetch([p.item for p in ready if p.item])
             sla.prefetch_clocks(batch.lookups.case_ids())
             for row in todo:
