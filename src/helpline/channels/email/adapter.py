@@ -243,11 +243,13 @@ def _process_together(rows: list[Inbound], *, careful: bool) -> dict[int, str]:
         batch.senders.prefetch(p.parsed.from_address for p in ready if p.parsed)
         fast = contextlib.nullcontext() if careful else _no_nested_savepoints()
         # The tenant's SLA policies read once for the batch, and the clocks of the cases it
-        # threads into; audit entries, contact events, new customers' contact points and
-        # search postings inserted with the batch's other writes.
-        # Protocol numbers from a block reserved for the batch (cases.protocol.reserved).
+        # threads into; protocol numbers from a block reserved for the batch
+        # (cases.protocol.reserved); what nothing in the batch reads back inserted at its
+        # end (lib.deferred: audit entries, contact events, new customers' contact points
+        # and search postings, and on PostgreSQL the cases, messages and customers too).
         numbers = protocol.reserved(org=org, at=timezone.now(), size=len(todo))
-        with sla_shared_context(), deferred.deferred(batch.writes.logs, expected=len(todo)), numbers, fast:
+        later = deferred.deferred(batch.writes.logs, expected=len(todo))
+        with sla_shared_context(), later, numbers, fast:
             batch.lookups.prefetch([p.item for p in ready if p.item])
             sla.prefetch_clocks(batch.lookups.case_ids())
             for row in todo:
