@@ -316,6 +316,7 @@ class Lookups:
             return
         rows = _locked_cases().filter(organization=self.org, protocol_number__in=sorted(tokens))
         for case in rows:
+            case.organization = self.org  # the services read its time zone
             self._protocols[case.protocol_number] = case.pk
             self._cases[case.pk] = case
         for token in tokens:
@@ -351,6 +352,7 @@ class Lookups:
             return
         rows = _locked_cases().filter(organization=self.org, pk__in=sorted(ids))
         for case in rows:
+            case.organization = self.org  # the services read its time zone
             self._cases[case.pk] = case
         for pk in ids:
             self._cases.setdefault(pk, None)
@@ -487,7 +489,8 @@ class BatchWrites:
         from helpline.notify.models import OutboundEmail
 
         deferred.flush(self.logs)
-        if self.outbox and connection.vendor == "postgresql":
+        pg = connection.vendor == "postgresql"
+        if self.outbox and pg and len(self.outbox) >= deferred.COPY_FROM:
             bulk.copy_rows(OutboundEmail, self.outbox)  # the sender loop reads them
         elif self.outbox:
             OutboundEmail.objects.bulk_create(self.outbox)
