@@ -158,14 +158,15 @@ def open_case(
     attachments: Sequence[UploadedFile] = (),
     now: datetime | None = None,
     requester: Customer | None = None,
+    related_case: Case | None = None,
 ) -> Case:
     """Open a case and give it its protocol number.
 
     Validates every reference against the organisation (a foreign tenant's topic is as
     unknown as a missing one), so a case can never point across tenants. A reminder must
-    name the case it chases. ``requester``, instead of ``requester_id``, is a customer row
-    the caller holds (the intake found or created it): checked by its organisation without
-    a query.
+    name the case it chases. ``requester`` and ``related_case``, instead of their ids, are
+    rows the caller holds (the intake found or created them, perhaps not inserted yet:
+    ``lib.deferred``): checked by their organisation without a query.
     """
     now = now or timezone.now()
     if requester is not None:
@@ -173,6 +174,14 @@ def open_case(
             unknown = _("Unknown %(field)s: %(id)s") % {"field": "requester", "id": requester.pk}
             raise FieldValidationError(requester=unknown)
         requester_id = requester.pk
+    if related_case is not None:
+        if related_case.organization_id != org.pk or related_case.pk is None:
+            unknown = _("Unknown %(field)s: %(id)s") % {
+                "field": "related_case",
+                "id": related_case.pk,
+            }
+            raise FieldValidationError(related_case=unknown)
+        related_case_id = related_case.pk
     _choice("channel", channel, Channel)
     _choice("case_type", case_type, CaseType)
     _choice("urgency", urgency, Urgency)
@@ -191,7 +200,7 @@ def open_case(
             Ref("subject", Subject, subject_id, read="topic_id"),
             Ref("requester", Customer, None if requester is not None else requester_id),
             Ref("queue", Queue, queue_id),
-            Ref("related_case", Case, related_case_id),
+            Ref("related_case", Case, None if related_case is not None else related_case_id),
             Ref(
                 "assignee",
                 Membership,

@@ -768,7 +768,7 @@ def _open(
             queue_id=item.queue_id,
             level=item.level,
             requester=customer,
-            related_case_id=related.pk if related else None,
+            related_case=related,
             attachments=item.attachments,
             now=now,
         )

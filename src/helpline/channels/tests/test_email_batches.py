@@ -436,3 +436,26 @@ def test_replies_in_a_batch_read_their_cases_and_clocks_once_for_the_batch(
     assert kinds["UPDATE cases_protocolcounter"] == 0  # no case opened: no block reserved
     cases = Case.objects.filter(organization=tenant_a.org)
     assert all(c.messages.count() == 1 for c in cases)  # the reply (the request is the case)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reminder_chasing_a_case_opened_earlier_in_its_batch_is_taken_in(
+    tenant_a: Tenant, boxes: Boxes
+) -> None:
+    """The chased case may be a row still to be inserted at the end of the batch
+    (PostgreSQL, lib.deferred): the reminder names it without a reference query."""
+    from django.utils import timezone
+
+    from helpline.cases.choices import CaseType
+    from helpline.cases.protocol import format_protocol
+
+    number = format_protocol(tenant_a.org, timezone.now().year, 1)  # the batch's first case
+    batch = [
+        Received(boxes.email, mail("k1", sender="anna@example.it")),
+        Received(boxes.email, mail("k2", sender="anna@example.it", subject=f"Sollecito {number}")),
+    ]
+    taken = ingest_batch(batch, source="test")
+    assert [s for _r, s in taken] == [InboundState.CASE_OPENED] * 2
+    first, reminder = Case.objects.filter(organization=tenant_a.org).order_by("protocol_seq")
+    assert first.protocol_number == number
+    assert reminder.case_type == CaseType.REMINDER and reminder.related_case_id == first.pk
