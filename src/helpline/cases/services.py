@@ -137,6 +137,16 @@ def _writing_member(org_id: int, user_id: int | None, field: str) -> Any:
     return membership.user
 
 
+def _held_row(field: str, row: Any, org: Organization) -> int:
+    """The id of a row the caller holds, once it is known to belong to ``org`` (what
+    ``resolve_refs`` proves with a query for an id)."""
+    if row.organization_id != org.pk or row.pk is None:
+        raise FieldValidationError(
+            **{field: _("Unknown %(field)s: %(id)s") % {"field": field, "id": row.pk}}
+        )
+    return int(row.pk)
+
+
 @transaction.atomic
 def open_case(
     *,
@@ -170,18 +180,9 @@ def open_case(
     """
     now = now or timezone.now()
     if requester is not None:
-        if requester.organization_id != org.pk or requester.pk is None:
-            unknown = _("Unknown %(field)s: %(id)s") % {"field": "requester", "id": requester.pk}
-            raise FieldValidationError(requester=unknown)
-        requester_id = requester.pk
+        requester_id = _held_row("requester", requester, org)
     if related_case is not None:
-        if related_case.organization_id != org.pk or related_case.pk is None:
-            unknown = _("Unknown %(field)s: %(id)s") % {
-                "field": "related_case",
-                "id": related_case.pk,
-            }
-            raise FieldValidationError(related_case=unknown)
-        related_case_id = related_case.pk
+        related_case_id = _held_row("related_case", related_case, org)
     _choice("channel", channel, Channel)
     _choice("case_type", case_type, CaseType)
     _choice("urgency", urgency, Urgency)

@@ -460,85 +460,38 @@ def _locked_cases() -> Any:
 
 
 class BatchWrites:
-    """Writes of a batch's messages that hand nothing back to the intake: the
-    acknowledgements (outbox rows), the audit entries and contact events of the services
-    (``lib.deferred``) and the inbound rows' outcomes, inserted and updated once for the
-    whole batch at its end, in its transaction (``flush``). What a message staged
-    is dropped with it when its savepoint is rolled back (``checkpoint``/``rollback``), and
-    the protocol number it took goes back to the batch's block (``cases.protocol``)."""
+    """Writes of a batch's messages that hand nothing back to the intake: the rows the
+    services defer (``lib.deferred``: audit entries, contact events, acknowledgements, new
+    customers' contact points and search index, on PostgreSQL the cases, messages and
+    customers) and the inbound rows' outcomes, inserted and updated once for the whole batch
+    at its end, in its transaction (``flush``). What a message staged is dropped with it
+    when its savepoint is rolled back (``checkpoint``/``rollback``), and the protocol number
+    it took goes back to the batch's block (``cases.protocol``)."""
 
     def __init__(self) -> None:
-        self.outbox: list[Any] = []
         self.outcomes: dict[int, dict[str, Any]] = {}
-        #: Audit entries and contact events (``lib.deferred``), inserted with the rest.
-        self.logs: list[Any] = []
+        #: The deferred rows (``lib.deferred.deferred``), inserted with the outcomes.
+        self.rows: list[deferred.Pending] = []
 
-    def checkpoint(self) -> tuple[int, int, Any]:
-        return len(self.outbox), len(self.logs), protocol.mark()
+    def checkpoint(self) -> tuple[int, Any]:
+        return len(self.rows), protocol.mark()
 
-    def rollback(self, mark: tuple[int, int, Any], inbound_pk: int) -> None:
-        del self.outbox[mark[0] :]
-        del self.logs[mark[1] :]
-        protocol.rewind(mark[2])  # its protocol number is free again
+    def rollback(self, mark: tuple[int, Any], inbound_pk: int) -> None:
+        del self.rows[mark[0] :]
+        protocol.rewind(mark[1])  # its protocol number is free again
         self.outcomes.pop(inbound_pk, None)
 
     def outcome(self, inbound_pk: int, **values: Any) -> None:
         self.outcomes[inbound_pk] = values
 
     def flush(self) -> None:
-        from helpline.notify.models import OutboundEmail
-
-        deferred.flush(self.logs)
-        pg = connection.vendor == "postgresql"
-        if self.outbox and pg and len(self.outbox) >= deferred.COPY_FROM:
-            bulk.copy_rows(OutboundEmail, self.outbox)  # the sender loop reads them
-        elif self.outbox:
-            OutboundEmail.objects.bulk_create(self.outbox)
+        deferred.flush(self.rows)
         groups: dict[tuple[str, ...], dict[int, dict[str, Any]]] = {}
         for pk, values in self.outcomes.items():
             groups.setdefault(tuple(sorted(values)), {})[pk] = values
         for fields, rows in groups.items():
-            _update_rows(fields, rows)
-        self.outbox, self.outcomes = [], {}
-
-
-def _update_rows(fields: Sequence[str], rows: dict[int, dict[str, Any]]) -> None:
-    """One ``UPDATE`` for many inbound rows, each with its own values (what ``bulk_update``
-    does, without building an expression per value: that cost more than the statements it
-    saves). On PostgreSQL the values go as one array per column (``unnest``): a handful of
-    parameters, not one per value, for psycopg to place into the statement."""
-    meta = Inbound._meta
-    quote = connection.ops.quote_name
-    table, pk_column = quote(meta.db_table), quote(meta.pk.column)
-    model_fields: list[Any] = [meta.get_field(name) for name in fields]
-    values = [
-        [f.get_db_prep_save(row[name], connection) for row in rows.values()]
-        for name, f in zip(fields, model_fields, strict=True)
-    ]
-    if connection.vendor == "postgresql":
-        columns = [quote(f.column) for f in model_fields]
-        arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in [meta.pk, *model_fields])
-        sets = ", ".join(f"{c} = v.{c}" for c in columns)
-        sql = (
-            f"UPDATE {table} SET {sets} FROM unnest({arrays}) "
-            f"AS v({pk_column}, {', '.join(columns)}) WHERE {table}.{pk_column} = v.{pk_column}"
-        )
-        params: list[Any] = [list(rows), *values]
-    else:
-        sets_sql: list[str] = []
-        params = []
-        for model_field, column_values in zip(model_fields, values, strict=True):
-            branches = []
-            for pk, value in zip(rows, column_values, strict=True):
-                branches.append("WHEN %s THEN %s")
-                params += [pk, value]
-            expr = f"CASE {pk_column} {' '.join(branches)} END"
-            sets_sql.append(f"{quote(model_field.column)} = {expr}")
-        marks = ", ".join(["%s"] * len(rows))
-        params += list(rows)
-        sql = f"UPDATE {table} SET {', '.join(sets_sql)} WHERE {pk_column} IN ({marks})"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+            bulk.update_rows(Inbound, fields, rows)
+        self.outcomes = {}
 
 
 def _record(inbound: Inbound, writes: BatchWrites | None, **values: Any) -> None:
@@ -726,7 +679,7 @@ def _take_in(
             save=writes is None,
         )
         if writes is not None and ack is not None:
-            writes.outbox.append(ack)
+            deferred.insert(ack)  # with the batch's other rows (the sender loop reads them)
     if inbound is not None:
         _record(
             inbound,

@@ -9,6 +9,9 @@ way ``bulk_create`` itself inserts on PostgreSQL except for models with a binary
 to prepare and psycopg to place into a long statement. The values are what the ORM sends
 (``pre_save``, ``get_db_prep_save``); the statements are logged as the ORM's are, so
 statement counts in tests see them. PostgreSQL only: elsewhere callers use ``bulk_create``.
+
+``insert`` chooses between ``COPY`` and ``bulk_create``; ``update_rows`` gives many rows each
+their own values in one ``UPDATE`` on either backend.
 """
 
 from __future__ import annotations
@@ -110,3 +113,66 @@ def insert_rows(model: type[models.Model], rows: Sequence[models.Model]) -> None
         row.pk = pk
         row._state.adding = False
         row._state.db = connection.alias
+
+
+#: From how many rows of a table a ``COPY`` beats an ``INSERT`` (its protocol costs a few
+#: more messages; a batch of one message has a row or two per table).
+COPY_FROM = 8
+
+
+def insert(
+    model: type[models.Model],
+    rows: Sequence[models.Model],
+    *,
+    ignore_conflicts: bool = False,
+    with_pk: bool = False,
+) -> None:
+    """Insert rows nobody reads the primary keys of (or that were given theirs:
+    ``with_pk``) in one statement: ``COPY`` on PostgreSQL from ``COPY_FROM`` rows without
+    ``ignore_conflicts``, else ``bulk_create``."""
+    if connection.vendor == "postgresql" and not ignore_conflicts and len(rows) >= COPY_FROM:
+        copy_rows(model, rows, with_pk=with_pk)
+    else:
+        model._default_manager.bulk_create(rows, ignore_conflicts=ignore_conflicts, batch_size=2000)
+
+
+def update_rows(
+    model: type[models.Model], fields: Sequence[str], rows: dict[int, dict[str, Any]]
+) -> None:
+    """One ``UPDATE`` for many rows by primary key, each with its own ``fields`` values
+    (what ``bulk_update`` does, without building an expression per value: that cost more
+    than the statements it saves). On PostgreSQL the values go as one array per column
+    (``unnest``): a handful of parameters, not one per value, for psycopg to place into the
+    statement."""
+    meta = model._meta
+    quote = connection.ops.quote_name
+    table, pk_column = quote(meta.db_table), quote(meta.pk.column)
+    model_fields: list[Any] = [meta.get_field(name) for name in fields]
+    values = [
+        [f.get_db_prep_save(row[name], connection) for row in rows.values()]
+        for name, f in zip(fields, model_fields, strict=True)
+    ]
+    if connection.vendor == "postgresql":
+        columns = [quote(f.column) for f in model_fields]
+        arrays = ", ".join(f"%s::{f.cast_db_type(connection)}[]" for f in [meta.pk, *model_fields])
+        sets = ", ".join(f"{c} = v.{c}" for c in columns)
+        sql = (
+            f"UPDATE {table} SET {sets} FROM unnest({arrays}) "
+            f"AS v({pk_column}, {', '.join(columns)}) WHERE {table}.{pk_column} = v.{pk_column}"
+        )
+        params: list[Any] = [list(rows), *values]
+    else:
+        sets_sql: list[str] = []
+        params = []
+        for model_field, column_values in zip(model_fields, values, strict=True):
+            branches = []
+            for pk, value in zip(rows, column_values, strict=True):
+                branches.append("WHEN %s THEN %s")
+                params += [pk, value]
+            expr = f"CASE {pk_column} {' '.join(branches)} END"
+            sets_sql.append(f"{quote(model_field.column)} = {expr}")
+        marks = ", ".join(["%s"] * len(rows))
+        params += list(rows)
+        sql = f"UPDATE {table} SET {', '.join(sets_sql)} WHERE {pk_column} IN ({marks})"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

@@ -26,10 +26,6 @@ from django.db import connection, models
 
 from helpline.lib import bulk
 
-#: From how many rows of a table a ``COPY`` beats an ``INSERT`` (its protocol costs a few
-#: more messages; a batch of one message has a row or two per table).
-COPY_FROM = 8
-
 #: A deferred row, whether it is inserted with ``ignore_conflicts``, and its unique key
 #: (``None``: none given).
 Pending = tuple[models.Model, bool, Hashable | None]
@@ -144,8 +140,5 @@ def flush(rows: list[Pending]) -> None:
             seen.add((type(row), unique))
         groups.setdefault((type(row), ignore, row.pk is not None), []).append(row)
     for (model, ignore, with_pk), model_rows in groups.items():
-        if connection.vendor == "postgresql" and not ignore and len(model_rows) >= COPY_FROM:
-            bulk.copy_rows(model, model_rows, with_pk=with_pk)
-        else:
-            model._default_manager.bulk_create(model_rows, ignore_conflicts=ignore, batch_size=2000)
+        bulk.insert(model, model_rows, ignore_conflicts=ignore, with_pk=with_pk)
     rows.clear()

@@ -248,7 +248,7 @@ def _process_together(rows: list[Inbound], *, careful: bool) -> dict[int, str]:
         # end (lib.deferred: audit entries, contact events, new customers' contact points
         # and search postings, and on PostgreSQL the cases, messages and customers too).
         numbers = protocol.reserved(org=org, at=timezone.now(), size=len(todo))
-        later = deferred.deferred(batch.writes.logs, expected=len(todo))
+        later = deferred.deferred(batch.writes.rows, expected=len(todo))
         with sla_shared_context(), later, numbers, fast:
             batch.lookups.prefetch([p.item for p in ready if p.item])
             sla.prefetch_clocks(batch.lookups.case_ids())
