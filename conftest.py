@@ -22,6 +22,7 @@ class Tenant:
     org: Organization
     operator: Any
     supervisor: Any
+    admin: Any
     referent: Any
     topic: Topic
     subject: Subject
@@ -44,7 +45,7 @@ def _tenant(*, slug: str, name: str, country: str, language: str, tz: str, prefi
         protocol_prefix=prefix,
     )
     users = {}
-    for role in (Role.OPERATOR, Role.SUPERVISOR, Role.CLIENT_REFERENT):
+    for role in (Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN, Role.CLIENT_REFERENT):
         user = create_user(username=f"{slug}-{role}", password="pw-Helpline-1")
         add_member(actor=SYSTEM, org=org, user=user, role=role)
         users[role] = user
@@ -58,6 +59,7 @@ def _tenant(*, slug: str, name: str, country: str, language: str, tz: str, prefi
         org=org,
         operator=users[Role.OPERATOR],
         supervisor=users[Role.SUPERVISOR],
+        admin=users[Role.ADMIN],
         referent=users[Role.CLIENT_REFERENT],
         topic=topic,
         subject=subject,

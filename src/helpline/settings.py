@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "helpline.portal",
     "helpline.sla",
     "helpline.desk",
+    "helpline.configuration",
     "helpline.api",
     "helpline.demo",
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("helpline.routing.urls")),
     path("", include("helpline.sla.urls")),
+    path("", include("helpline.configuration.urls")),
     path("", include("helpline.desk.urls")),
     path("", include("helpline.customers.urls")),
     path("", include("helpline.channels.urls")),

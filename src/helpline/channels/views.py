@@ -22,11 +22,11 @@ from helpline.channels.email.adapter import process_inbound
 from helpline.channels.models import InboundState
 from helpline.channels.services import requeue_inbound
 from helpline.customers.selectors import assets_for
-from helpline.desk.views import DeskRequest, _actor, _base_context, org_view
 from helpline.lib.errors import FieldValidationError, NotFound
 from helpline.notify.models import OutboundEmail
 from helpline.notify.outbox import retry as retry_outbound
 from helpline.tenancy.models import Membership
+from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 #: Rows shown on the inbound log.
 INBOUND_PAGE = 100
@@ -44,7 +44,7 @@ def inbound_list(request: DeskRequest, membership: Membership) -> HttpResponse:
         request,
         "channels/inbound_list.html",
         {
-            **_base_context(request, membership),
+            **base_context(request, membership),
             "rows": rows,
             "state": state,
             "states": InboundState.choices,
@@ -71,7 +71,7 @@ def inbound_raw(request: DeskRequest, membership: Membership, inbound_id: int) -
 @require_POST
 def inbound_retry(request: DeskRequest, membership: Membership, inbound_id: int) -> HttpResponse:
     row = selectors.get_inbound(org=membership.organization, inbound_id=inbound_id)
-    if requeue_inbound(inbound=row, actor=_actor(request)) and row.mailbox_id is not None:
+    if requeue_inbound(inbound=row, actor=request_actor(request)) and row.mailbox_id is not None:
         process_inbound(row.pk)
     return redirect("helpline_channels:inbound_list", org_slug=membership.organization.slug)
 
@@ -108,7 +108,7 @@ def counter(request: DeskRequest, membership: Membership) -> HttpResponse:
         try:
             case = register_visit(
                 org=org,
-                actor=_actor(request),
+                actor=request_actor(request),
                 visit=CounterVisit(
                     customer_id=_int(posted.get("requester_id")),
                     name=posted.get("name", ""),
@@ -129,7 +129,7 @@ def counter(request: DeskRequest, membership: Membership) -> HttpResponse:
         request,
         "channels/counter.html",
         {
-            **_base_context(request, membership),
+            **base_context(request, membership),
             "topics": topics_for(org=org),
             "subjects": subjects_for(org=org).select_related("topic"),
             "case_types": CaseType.choices,
@@ -164,7 +164,7 @@ def asset_qr_sheet(request: DeskRequest, membership: Membership) -> HttpResponse
         url = base + reverse("portal:asset_report", args=[org.slug, a.code])
         labels.append({"asset": a, "url": url, "svg": qr_svg(url)})
     return render(
-        request, "channels/asset_qr.html", {**_base_context(request, membership), "labels": labels}
+        request, "channels/asset_qr.html", {**base_context(request, membership), "labels": labels}
     )
 
 
@@ -202,7 +202,7 @@ def chat_list(request: DeskRequest, membership: Membership) -> HttpResponse:
         request,
         "channels/chat_list.html",
         {
-            **_base_context(request, membership),
+            **base_context(request, membership),
             "waiting": [s for s in sessions if s.state == ChatState.WAITING],
             "active": [s for s in sessions if s.state == ChatState.ACTIVE],
         },
@@ -223,12 +223,12 @@ def chat_detail(request: DeskRequest, membership: Membership, session_id: int) -
         action = request.POST.get("action")
         try:
             if action == "pick":
-                chat.pick_chat(session=session, actor=_actor(request))
+                chat.pick_chat(session=session, actor=request_actor(request))
             elif action == "end":
-                chat.end_chat(session=session, actor=_actor(request))
+                chat.end_chat(session=session, actor=request_actor(request))
             else:
                 chat.operator_says(
-                    session=session, actor=_actor(request), text=request.POST.get("text", "")
+                    session=session, actor=request_actor(request), text=request.POST.get("text", "")
                 )
         except (FieldValidationError, IllegalTransition) as exc:
             error, status = exc.message, 409 if isinstance(exc, IllegalTransition) else 422
@@ -247,7 +247,7 @@ def chat_detail(request: DeskRequest, membership: Membership, session_id: int) -
         request,
         "channels/chat_detail.html",
         {
-            **_base_context(request, membership),
+            **base_context(request, membership),
             "session": session,
             "case": session.case,
             "lines": list(public_messages(case=session.case)),

@@ -28,9 +28,9 @@ from helpline.customers.models import (
     IdentityStatus,
 )
 from helpline.customers.search import search
-from helpline.desk.views import DeskRequest, _actor, _base_context, org_view
 from helpline.lib.errors import DomainError, FieldValidationError, NotFound
 from helpline.tenancy.models import Membership
+from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 #: Results shown on the search page.
 SEARCH_LIMIT = 30
@@ -54,7 +54,7 @@ def search_page(request: DeskRequest, membership: Membership) -> HttpResponse:
     return render(
         request,
         "customers/search.html",
-        {**_base_context(request, membership), "query": text, "result": result},
+        {**base_context(request, membership), "query": text, "result": result},
     )
 
 
@@ -82,10 +82,10 @@ def customer_detail(request: DeskRequest, membership: Membership, customer_id: i
     cases = list(selectors.cases_of(org=org, customer=customer)[:100])
     check = _current_check(request, membership, customer_id)
     check_valid = check is not None and identity.check_is_valid(
-        check=check, customer=customer, actor=_actor(request)
+        check=check, customer=customer, actor=request_actor(request)
     )
     context = {
-        **_base_context(request, membership),
+        **base_context(request, membership),
         "customer": customer,
         "open_cases": [c for c in cases if c.status in _active()],
         "past_cases": [c for c in cases if c.status not in _active()],
@@ -113,7 +113,7 @@ def identity_start(request: DeskRequest, membership: Membership, customer_id: in
     customer = selectors.get_customer(org=membership.organization, customer_id=customer_id)
     try:
         check = identity.start_identity_check(
-            customer=customer, actor=_actor(request), method=request.POST.get("method", "")
+            customer=customer, actor=request_actor(request), method=request.POST.get("method", "")
         )
     except DomainError as exc:
         _flash_error(request, exc)
@@ -129,7 +129,7 @@ def identity_verify(request: DeskRequest, membership: Membership, check_id: int)
     check = selectors.get_identity_check(org=membership.organization, check_id=check_id)
     try:
         check = identity.verify_identity_check(
-            check=check, actor=_actor(request), answer=request.POST.get("answer", "")
+            check=check, actor=request_actor(request), answer=request.POST.get("answer", "")
         )
     except DomainError as exc:
         _flash_error(request, exc)
@@ -151,7 +151,7 @@ def account_create(request: DeskRequest, membership: Membership, customer_id: in
     try:
         services.create_account(
             customer=customer,
-            actor=_actor(request),
+            actor=request_actor(request),
             identity_check=check,
             account_number=request.POST.get("account_number", ""),
             municipal_registration=request.POST.get("municipal_registration", ""),
@@ -177,7 +177,7 @@ def account_update(request: DeskRequest, membership: Membership, account_id: int
     }
     try:
         services.update_account(
-            account=account, actor=_actor(request), identity_check=check, **changes
+            account=account, actor=request_actor(request), identity_check=check, **changes
         )
     except DomainError as exc:
         _flash_error(request, exc)
@@ -193,7 +193,7 @@ def consent_record(request: DeskRequest, membership: Membership, customer_id: in
     try:
         gdpr.record_consent(
             customer=customer,
-            actor=_actor(request),
+            actor=request_actor(request),
             purpose=request.POST.get("purpose", ""),
             granted=request.POST.get("granted") == "1",
             notice_version=request.POST.get("notice_version", ""),
@@ -233,7 +233,7 @@ def erase(request: DeskRequest, membership: Membership, customer_id: int) -> Htt
         return redirect(_page_url(membership, customer_id))
     try:
         gdpr.erase_customer(
-            customer=customer, actor=_actor(request), reason=request.POST.get("reason", "")
+            customer=customer, actor=request_actor(request), reason=request.POST.get("reason", "")
         )
     except DomainError as exc:
         _flash_error(request, exc)
@@ -245,7 +245,7 @@ def erase(request: DeskRequest, membership: Membership, customer_id: int) -> Htt
 @org_view
 def import_page(request: DeskRequest, membership: Membership) -> HttpResponse:
     """Upload a CSV or XLSX file; a dry run (ticked by default) only reports."""
-    context: dict[str, Any] = {**_base_context(request, membership), "columns": importer.COLUMNS}
+    context: dict[str, Any] = {**base_context(request, membership), "columns": importer.COLUMNS}
     if request.method == "POST":
         upload = request.FILES.get("file")
         dry_run = request.POST.get("dry_run") == "1"
@@ -255,7 +255,7 @@ def import_page(request: DeskRequest, membership: Membership) -> HttpResponse:
             try:
                 context["report"] = importer.import_customers(
                     org=membership.organization,
-                    actor=_actor(request),
+                    actor=request_actor(request),
                     content=upload.read(),
                     filename=upload.name or "",
                     dry_run=dry_run,

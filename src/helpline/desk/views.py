@@ -12,23 +12,18 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import FileResponse, HttpResponseBase
+from django.http import HttpResponse
+from django.http.response import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language
-from django_htmx.http import HttpResponseClientRedirect
-from django_htmx.middleware import HtmxDetails
 
 from helpline.cases import selectors as case_selectors
 from helpline.cases import services as case_services
@@ -55,59 +50,10 @@ from helpline.lib.errors import FieldValidationError, IllegalTransition, NotFoun
 from helpline.tenancy import selectors as tenancy_selectors
 from helpline.tenancy import services as tenancy_services
 from helpline.tenancy.models import Membership, Organization
-
-
-class DeskRequest(HttpRequest):
-    """What the views receive: django-htmx's middleware adds ``htmx``."""
-
-    htmx: HtmxDetails
-
+from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 #: Rows per page of the case list.
 PAGE_SIZE = 50
-
-
-def org_view(fn: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Resolve ``org_slug`` to the user's membership and call ``fn(request, membership, ...)``.
-
-    Anonymous users go to the login page (htmx requests through ``HX-Redirect``, so the
-    login form is not swapped into the page). NotFound anywhere inside (another tenant's
-    case id, say) becomes a 404; POST by a member who may not write is a 403.
-    """
-
-    @wraps(fn)
-    def wrapper(request: DeskRequest, org_slug: str, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.is_authenticated:
-            login = redirect_to_login(request.get_full_path())
-            if request.htmx:  # a swapped-in login form would land inside the page
-                return HttpResponseClientRedirect(login["Location"])
-            return login
-        try:
-            membership = tenancy_selectors.membership_for(user=request.user, org_slug=org_slug)
-        except NotFound as exc:
-            raise Http404(exc.message) from exc
-        if request.method == "POST" and not membership.can_write:
-            raise PermissionDenied(_("Your role may read but not change this organisation."))
-        with timezone.override(membership.organization.time_zone):
-            try:
-                return fn(request, membership, **kwargs)
-            except NotFound as exc:
-                raise Http404(exc.message) from exc
-
-    return wrapper
-
-
-def _actor(request: DeskRequest) -> Actor:
-    return Actor.for_user(request.user)
-
-
-def _base_context(request: DeskRequest, membership: Membership) -> dict[str, Any]:
-    return {
-        "membership": membership,
-        "org": membership.organization,
-        "can_write": membership.can_write,
-        "memberships": tenancy_selectors.memberships_for_user(user=request.user),
-    }
 
 
 # --- entry points ------------------------------------------------------------------------
@@ -204,7 +150,7 @@ def case_list(request: DeskRequest, membership: Membership) -> HttpResponse:
         query.pop("cursor")
     first_url = f"{request.path}?{query.urlencode()}" if cursor else None
     context = {
-        **_base_context(request, membership),
+        **base_context(request, membership),
         "form": form,
         "page": page,
         "next_url": next_url,
@@ -249,7 +195,7 @@ def case_new(request: DeskRequest, membership: Membership) -> HttpResponse:
         except (NotFound, ValueError):
             requester = None
     context = {
-        **_base_context(request, membership),
+        **base_context(request, membership),
         "form": form,
         "requester": requester,
         "requester_choices": [requester] if requester else [],
@@ -266,7 +212,7 @@ def _open_case_from_form(
     When the form itself is already invalid the inline requester is still checked, without
     writing anything, so the operator sees all the mistakes at once."""
     org = membership.organization
-    actor = _actor(request)
+    actor = request_actor(request)
     new = form.new_requester() if "new_name" not in form.errors else None
     try:
         if form.errors:
@@ -323,7 +269,7 @@ def customer_search(request: DeskRequest, membership: Membership) -> HttpRespons
     return render(
         request,
         "desk/_customer_results.html",
-        {**_base_context(request, membership), "customers": customers, "query": text},
+        {**base_context(request, membership), "customers": customers, "query": text},
     )
 
 
@@ -359,7 +305,7 @@ def _render_case(
     if case.assignee and case.assignee_id not in lookups["assignee"]:
         lookups["assignee"][case.assignee_id] = case.assignee.get_username()
     context = {
-        **_base_context(request, membership),
+        **base_context(request, membership),
         "case": case,
         "timeline": case_selectors.case_timeline(case=case),
         "tasks": list(case.tasks.all()),  # the case is already scoped to the organisation
@@ -388,7 +334,7 @@ def _case_action(
     org = membership.organization
     case = case_selectors.get_case(org=org, case_id=case_id)
     try:
-        action(case, _actor(request))
+        action(case, request_actor(request))
     except FieldValidationError as exc:
         return _render_case(
             request,

@@ -10,11 +10,11 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from helpline.desk.views import DeskRequest, _actor, _base_context, org_view
 from helpline.lib.errors import DomainError
 from helpline.routing import selectors, services
 from helpline.routing.models import CHOOSABLE_STATES, PresenceState
 from helpline.tenancy.models import Membership
+from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 
 def _presence(
@@ -59,7 +59,7 @@ def set_state(request: DeskRequest, membership: Membership) -> HttpResponse:
         lambda: services.set_agent_state(
             org=membership.organization,
             user_id=membership.user_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             state=request.POST.get("state", ""),
             reason=request.POST.get("reason", ""),
         ),
@@ -76,7 +76,7 @@ def offer_accept(request: DeskRequest, membership: Membership, offer_id: int) ->
             org=membership.organization,
             offer_id=offer_id,
             user_id=membership.user_id,
-            actor=_actor(request),
+            actor=request_actor(request),
         ),
     )
 
@@ -91,7 +91,7 @@ def offer_reject(request: DeskRequest, membership: Membership, offer_id: int) ->
             org=membership.organization,
             offer_id=offer_id,
             user_id=membership.user_id,
-            actor=_actor(request),
+            actor=request_actor(request),
         ),
     )
 
@@ -108,7 +108,7 @@ def task_finish(request: DeskRequest, membership: Membership, task_id: int) -> H
                 org=membership.organization,
                 task_id=task_id,
                 user_id=membership.user_id,
-                actor=_actor(request),
+                actor=request_actor(request),
                 reached=reached == "yes",
             ),
         )
@@ -119,7 +119,7 @@ def task_finish(request: DeskRequest, membership: Membership, task_id: int) -> H
             org=membership.organization,
             task_id=task_id,
             user_id=membership.user_id,
-            actor=_actor(request),
+            actor=request_actor(request),
         ),
     )
 
@@ -149,7 +149,7 @@ def wallboard(request: DeskRequest, membership: Membership) -> HttpResponse:
     """Per queue: waiting, longest wait, agents by state, today's service level; agents'
     states and the waiting items, which the supervisor can change and move."""
     _supervisor(membership)
-    context = {**_base_context(request, membership), **_wallboard_context(membership)}
+    context = {**base_context(request, membership), **_wallboard_context(membership)}
     template = "routing/_wallboard.html" if request.htmx else "routing/wallboard.html"
     return render(request, template, context)
 
@@ -162,7 +162,7 @@ def _wallboard_action(request: DeskRequest, membership: Membership, action: obje
         action()  # type: ignore[operator]
     except DomainError as exc:
         error, status = exc.message, exc.status_code
-    context = {**_base_context(request, membership), **_wallboard_context(membership)}
+    context = {**base_context(request, membership), **_wallboard_context(membership)}
     return render(request, "routing/_wallboard.html", {**context, "error": error}, status=status)
 
 
@@ -175,7 +175,7 @@ def agent_state(request: DeskRequest, membership: Membership, user_id: int) -> H
         lambda: services.set_agent_state(
             org=membership.organization,
             user_id=user_id,
-            actor=_actor(request),
+            actor=request_actor(request),
             state=request.POST.get("state", ""),
             reason=request.POST.get("reason", "") or _("Set by a supervisor"),
         ),
@@ -192,6 +192,6 @@ def task_move(request: DeskRequest, membership: Membership, task_id: int) -> Htt
             from helpline.lib.errors import FieldValidationError
 
             raise FieldValidationError(queue=_("Choose a queue."))
-        services.move_task(task=task, queue_id=int(raw), actor=_actor(request))
+        services.move_task(task=task, queue_id=int(raw), actor=request_actor(request))
 
     return _wallboard_action(request, membership, move)

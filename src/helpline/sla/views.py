@@ -20,12 +20,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpline.cases import selectors as case_selectors
-from helpline.desk.views import DeskRequest, _base_context, org_view
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
 from helpline.sla import selectors, services
 from helpline.sla.models import Weekday
 from helpline.tenancy.models import Membership, Role
+from helpline.tenancy.web import DeskRequest, base_context, org_view
 
 SUPERVISING_ROLES = {Role.SUPERVISOR, Role.ADMIN}
 
@@ -48,7 +48,7 @@ def at_risk(request: DeskRequest, membership: Membership) -> HttpResponse:
     if membership.role not in SUPERVISING_ROLES:
         raise PermissionDenied(_("Only supervisors see this screen."))
     rows = selectors.at_risk(org=membership.organization)
-    context = {**_base_context(request, membership), "rows": rows, "now": timezone.now()}
+    context = {**base_context(request, membership), "rows": rows, "now": timezone.now()}
     return render(request, "sla/at_risk.html", context)
 
 
@@ -57,7 +57,7 @@ def at_risk(request: DeskRequest, membership: Membership) -> HttpResponse:
 def calendars(request: DeskRequest, membership: Membership) -> HttpResponse:
     items = list(selectors.calendars_for(org=membership.organization))
     return render(
-        request, "sla/calendars.html", {**_base_context(request, membership), "calendars": items}
+        request, "sla/calendars.html", {**base_context(request, membership), "calendars": items}
     )
 
 
@@ -77,7 +77,7 @@ def calendar_preview(
         calendar=calendar, first=today, last=date.fromordinal(today.toordinal() + 92)
     )
     context = {
-        **_base_context(request, membership),
+        **base_context(request, membership),
         "calendar": calendar,
         "days": sorted(days.items()),
         "holidays": holidays,
@@ -95,7 +95,7 @@ def _statement(request: DeskRequest, membership: Membership) -> selectors.Statem
 @require_GET
 def statement(request: DeskRequest, membership: Membership) -> HttpResponse:
     st = _statement(request, membership)
-    return render(request, "sla/statement.html", {**_base_context(request, membership), "st": st})
+    return render(request, "sla/statement.html", {**base_context(request, membership), "st": st})
 
 
 @org_view
