@@ -146,7 +146,15 @@ def main() -> None:
                 )
                 blocks[0] = parse(new_head)[0]
                 changed = True
-            for i, (comments, f) in enumerate(blocks[1:], start=1):
+            for comments, f in blocks[1:]:
+                if any(c.startswith("#,") and "fuzzy" in c for c in comments):
+                    # a guess of msgmerge's, never right for a new string: start afresh
+                    comments[:] = [c for c in comments if not (c.startswith("#,") and "fuzzy" in c)]
+                    comments[:] = [c for c in comments if not c.startswith("#|")]
+                    for k in list(f):
+                        if k.startswith("msgstr"):
+                            f[k] = ""
+                    changed = True
                 strs = {k: v for k, v in f.items() if k.startswith("msgstr")}
                 if all(strs.values()):
                     continue

@@ -38,7 +38,7 @@ from helpline.cases.models import (
     Topic,
 )
 from helpline.cases.protocol import allocate_protocol
-from helpline.cases.signals import case_opened, message_added
+from helpline.cases.signals import case_opened, message_added, status_changed
 from helpline.customers.models import Customer
 from helpline.events.models import EventKind
 from helpline.events.services import record_event
@@ -333,9 +333,17 @@ def change_status(*, case: Case, actor: Actor, status: str, now: datetime | None
 
 
 def _apply_status(
-    *, case: Case, actor: Actor, status: str, now: datetime, also_save: Sequence[str] = ()
+    *,
+    case: Case,
+    actor: Actor,
+    status: str,
+    now: datetime,
+    also_save: Sequence[str] = (),
+    message: Message | None = None,
 ) -> Case:
-    """Change the status of a case the caller has locked, saving ``also_save`` with it."""
+    """Change the status of a case the caller has locked, saving ``also_save`` with it.
+    ``message``: the message that caused the change (a first reply opens a new case), so
+    that reactions know the customer is told by the message itself."""
     if status not in TRANSITIONS[case.status]:
         raise IllegalTransition(
             _("A case cannot go from “%(old)s” to “%(new)s”.")
@@ -368,6 +376,9 @@ def _apply_status(
     )
     _sync_routing(case, actor, now)
     sla.on_status_changed(case=case, old=old, new=status, now=now)
+    status_changed.send(
+        sender=Case, case=case, old=old, new=status, actor=actor, at=now, message=message
+    )
     return case
 
 
@@ -551,7 +562,9 @@ def add_message(
         direction == MessageDirection.INBOUND and case.status == Status.WAITING_CUSTOMER
     )
     if answered_new or customer_replied:
-        _apply_status(case=case, actor=actor, status=Status.OPEN, now=now, also_save=fields)
+        _apply_status(
+            case=case, actor=actor, status=Status.OPEN, now=now, also_save=fields, message=message
+        )
     else:  # what save(update_fields=...) sends, without the model-saving machinery
         Case.objects.filter(pk=case.pk).update(**{name: getattr(case, name) for name in fields})
     message_added.send(sender=Message, message=message, case=case, actor=actor)

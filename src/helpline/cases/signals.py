@@ -13,3 +13,6 @@ from django.dispatch import Signal
 case_opened = Signal()
 #: Sent by ``add_message`` with ``message``, ``case`` and ``actor``.
 message_added = Signal()
+#: Sent by every status change with ``case``, ``old``, ``new``, ``actor``, ``at`` and
+#: ``message`` (the message that caused it, else None).
+status_changed = Signal()

@@ -41,7 +41,15 @@ GROUPS = [
 ]
 
 #: Every screen of the settings area. Helpers of each area append their sections here.
-SECTIONS: list[Section] = []
+SECTIONS: list[Section] = [
+    Section(
+        "configuration:notifications",
+        _("Customer notifications"),
+        "channels",
+        Action.MANAGE_TEMPLATES,
+        _("Which status changes are told to customers, by e-mail or SMS."),
+    ),
+]
 
 
 def visible_sections(membership: Membership) -> list[tuple[Group, list[Section]]]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from helpline.configuration import views
+from helpline.configuration import views, views_notifications
 
 app_name = "configuration"
 
@@ -8,4 +8,5 @@ _base = "desk/<slug:org_slug>/settings/"
 
 urlpatterns = [
     path(_base, views.index, name="index"),
+    path(_base + "notifications/", views_notifications.notifications, name="notifications"),
 ]

@@ -43,6 +43,15 @@ class CustomerKind(models.TextChoices):
     COMPANY = "company", _("Company")
 
 
+class NotifyBy(models.TextChoices):
+    """How a customer is told of progress on their cases (MISSION C7)."""
+
+    AUTO = "", _("Automatic (e-mail, else SMS)")
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    NONE = "none", _("No notifications (opted out)")
+
+
 class Customer(models.Model):
     """A person or company who contacts the service.
 
@@ -80,6 +89,14 @@ class Customer(models.Model):
     )
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, blank=True
+    )
+    notify_by = models.CharField(
+        _("progress notifications"),
+        max_length=8,
+        choices=NotifyBy.choices,
+        default=NotifyBy.AUTO,
+        blank=True,
+        help_text=_("How this customer is told when a case is taken in charge, waits or ends."),
     )
     security_question = models.CharField(_("security question"), max_length=200, blank=True)
     security_answer_hash = models.CharField(
@@ -121,6 +138,7 @@ CUSTOMER_AUDITED_FIELDS = (
     "tax_id_kind",
     "segment",
     "language",
+    "notify_by",
     "security_question",
 )
 

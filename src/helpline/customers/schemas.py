@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -47,6 +47,9 @@ class CustomerPatch(Schema):
     tax_id: str | None = Field(None, max_length=40)
     segment_id: Id | None = None
     language: Language | None = None
+    notify_by: Literal["", "email", "sms", "none"] | None = Field(
+        None, description="Progress notifications: '' automatic, email, sms or none (opt-out)."
+    )
 
 
 class CustomerOut(Schema):
@@ -58,6 +61,7 @@ class CustomerOut(Schema):
     tax_id_kind: str
     segment_id: int | None
     language: str
+    notify_by: str
     created_at: UtcDatetime
     updated_at: UtcDatetime
 

@@ -27,6 +27,7 @@ from helpline.customers.models import (
     CustomerKind,
     DesignatedPerson,
     IdentityCheck,
+    NotifyBy,
     Segment,
     ServiceAccount,
 )
@@ -92,6 +93,14 @@ def _clean(org: Organization, values: dict[str, Any]) -> dict[str, Any]:
         out["segment_id"] = seg
     if "language" in values:
         out["language"] = values["language"] or ""
+    if "notify_by" in values:
+        choice = values["notify_by"] or ""
+        if choice not in NotifyBy.values:
+            errors.setdefault("notify_by", []).append(
+                _("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(v or "(automatic)" for v in NotifyBy.values)}
+            )
+        out["notify_by"] = choice
     if "kind" in values:
         kind = values["kind"] or CustomerKind.PERSON
         if kind not in CustomerKind.values:
@@ -190,6 +199,7 @@ def update_customer(
     segment_id: int | None = _UNSET,
     language: str = _UNSET,
     kind: str = _UNSET,
+    notify_by: str = _UNSET,
 ) -> Customer:
     """Change the given fields only; the audit entry holds before and after. A new primary
     phone, e-mail or tax id replaces the old one among the contacts and identifiers."""
@@ -203,6 +213,7 @@ def update_customer(
             "segment_id": segment_id,
             "language": language,
             "kind": kind,
+            "notify_by": notify_by,
         }.items()
         if v is not _UNSET
     }

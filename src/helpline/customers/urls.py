@@ -14,6 +14,7 @@ urlpatterns = [
     path(_customer + "identity-checks/", views.identity_start, name="identity_start"),
     path(_customer + "accounts/", views.account_create, name="account_create"),
     path(_customer + "consents/", views.consent_record, name="consent"),
+    path(_customer + "notifications/", views.notify_by_update, name="notify_by"),
     path(_customer + "export.<str:fmt>", views.export, name="export"),
     path(_customer + "erase/", views.erase, name="erase"),
     path(_org + "identity-checks/<int:check_id>/verify/", views.identity_verify, name="verify"),

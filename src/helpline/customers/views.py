@@ -26,6 +26,7 @@ from helpline.customers.models import (
     IdentityCheck,
     IdentityMethod,
     IdentityStatus,
+    NotifyBy,
 )
 from helpline.customers.search import search
 from helpline.lib.errors import DomainError, FieldValidationError, NotFound
@@ -97,6 +98,7 @@ def customer_detail(request: DeskRequest, membership: Membership, customer_id: i
         "methods": IdentityMethod.choices,
         "statuses": AccountStatus.choices,
         "pending": IdentityStatus.PENDING,
+        "notify_by_choices": NotifyBy.choices,
     }
     return render(request, "customers/detail.html", context)
 
@@ -184,6 +186,28 @@ def account_update(request: DeskRequest, membership: Membership, account_id: int
     else:
         messages.success(request, _("Account changed."))
     return redirect(_page_url(membership, account.customer_id, check))
+
+
+@org_view
+@require_POST
+def notify_by_update(
+    request: DeskRequest, membership: Membership, customer_id: int
+) -> HttpResponse:
+    """How the customer wants to hear of their cases' progress (the opt-out included): a
+    choice the customer states to the operator, audited like every customer change."""
+    customer = selectors.get_customer(org=membership.organization, customer_id=customer_id)
+    try:
+        services.update_customer(
+            customer=customer,
+            actor=request_actor(request),
+            notify_by=request.POST.get("notify_by", ""),
+        )
+    except DomainError as exc:
+        _flash_error(request, exc)
+    else:
+        messages.success(request, _("Notification preference saved."))
+    slug = membership.organization.slug
+    return redirect("customers:detail", org_slug=slug, customer_id=customer.pk)
 
 
 @org_view

@@ -19,6 +19,52 @@ from django.utils.translation import gettext_lazy as _
 class TemplateKind(models.TextChoices):
     ACKNOWLEDGEMENT = "ack", _("Acknowledgement of a new case")
     REPLY = "reply", _("Reply from an operator")
+    TAKEN = "taken", _("Case taken in charge")
+    WAITING = "waiting", _("Waiting on the customer")
+    RESOLVED = "resolved", _("Case resolved")
+    CLOSED = "closed", _("Case closed")
+
+
+#: The progress notifications (MISSION C7): the status a case enters -> the kind of mail.
+PROGRESS_KINDS = {
+    "open": TemplateKind.TAKEN,
+    "waiting_customer": TemplateKind.WAITING,
+    "resolved": TemplateKind.RESOLVED,
+    "closed": TemplateKind.CLOSED,
+}
+
+
+class NotificationSettings(models.Model):
+    """Which progress notifications a tenant sends, and whether SMS may carry them.
+
+    Without a row the defaults apply: every progress notification by e-mail, no SMS. The
+    customer's own choice (``Customer.notify_by``) always wins: "none" is an opt-out."""
+
+    organization = models.OneToOneField(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    on_taken = models.BooleanField(_("when a case is taken in charge"), default=True)
+    on_waiting = models.BooleanField(_("when a case waits on the customer"), default=True)
+    on_resolved = models.BooleanField(_("when a case is resolved"), default=True)
+    on_closed = models.BooleanField(_("when a case is closed"), default=False)
+    sms_enabled = models.BooleanField(
+        _("SMS for customers who prefer it or have no e-mail address"), default=False
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return str(_("Notification settings"))
+
+    def sends(self, kind: str) -> bool:
+        """Whether progress mails of ``kind`` go out."""
+        return bool(getattr(self, f"on_{kind}", False))
 
 
 class MailTemplate(models.Model):
@@ -113,3 +159,44 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to_address}: {self.subject}"[:120]
+
+
+class OutboundSms(models.Model):
+    """One SMS to send (or sent) through the SMS port, retried like the e-mail outbox."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    case = models.ForeignKey(
+        "cases.Case",
+        on_delete=models.CASCADE,
+        related_name="outbound_sms",
+        verbose_name=_("case"),
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=TemplateKind.choices)
+    to_number = models.CharField(_("to"), max_length=20)
+    body = models.TextField(_("text"))
+    state = models.CharField(
+        _("state"), max_length=8, choices=OutboundState.choices, default=OutboundState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing SMS")
+        verbose_name_plural = _("outgoing SMS")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(state="queued"), name="outbound_sms_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.to_number}: {self.body}"[:120]

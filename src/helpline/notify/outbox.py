@@ -21,7 +21,14 @@ from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.utils import timezone
 
-from helpline.notify.models import OutboundEmail, OutboundState, TemplateKind
+from helpline.customers.sms import sms_backend
+from helpline.notify.models import (
+    PROGRESS_KINDS,
+    OutboundEmail,
+    OutboundSms,
+    OutboundState,
+    TemplateKind,
+)
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +66,8 @@ def _as_email(row: OutboundEmail) -> EmailMessage:
         headers["References"] = row.references
     if row.kind == TemplateKind.ACKNOWLEDGEMENT:
         headers["Auto-Submitted"] = "auto-replied"  # RFC 3834: never answer this
+    elif row.kind in PROGRESS_KINDS.values():
+        headers["Auto-Submitted"] = "auto-generated"
     return EmailMessage(
         subject=row.subject,
         body=row.body,
@@ -99,11 +108,45 @@ def send_due(*, now: datetime | None = None, limit: int = 50) -> int:
     return sent
 
 
-def _failed_attempt(row: OutboundEmail, exc: Exception) -> None:
+def _claim_sms(now: datetime, limit: int) -> list[OutboundSms]:
+    with transaction.atomic():
+        rows = list(
+            OutboundSms.objects.select_for_update(skip_locked=True)
+            .filter(state=OutboundState.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "id")[:limit]
+        )
+        for row in rows:
+            row.attempts += 1
+            row.next_attempt_at = now + backoff(row.attempts)
+        OutboundSms.objects.bulk_update(rows, ["attempts", "next_attempt_at"])
+    return rows
+
+
+def send_due_sms(*, now: datetime | None = None, limit: int = 50) -> int:
+    """One pass over the SMS outbox through the SMS port, with the e-mail's retry rules."""
+    rows = _claim_sms(now or timezone.now(), limit)
+    sent = 0
+    backend = sms_backend() if rows else None
+    for row in rows:
+        try:
+            assert backend is not None
+            backend.send(to=row.to_number, body=row.body)
+        except Exception as exc:
+            _failed_attempt(row, exc)
+        else:
+            OutboundSms.objects.filter(pk=row.pk).update(
+                state=OutboundState.SENT, sent_at=timezone.now(), last_error=""
+            )
+            sent += 1
+    return sent
+
+
+def _failed_attempt(row: OutboundEmail | OutboundSms, exc: Exception) -> None:
     error = f"{type(exc).__name__}: {exc}"[:2000]
-    log.warning("sending outbound e-mail %s failed (attempt %s): %s", row.pk, row.attempts, error)
+    what = "SMS" if isinstance(row, OutboundSms) else "e-mail"
+    log.warning("sending outbound %s %s failed (attempt %s): %s", what, row.pk, row.attempts, error)
     final = row.attempts >= settings.HELPLINE_MAIL_MAX_ATTEMPTS
-    OutboundEmail.objects.filter(pk=row.pk).update(
+    type(row).objects.filter(pk=row.pk).update(
         last_error=error,
         state=OutboundState.FAILED if final else OutboundState.QUEUED,
         next_attempt_at=None if final else row.next_attempt_at,
@@ -122,5 +165,6 @@ async def loop(stop: asyncio.Event) -> None:
     """The sending loop (``HELPLINE_LOOPS``): a pass every ``HELPLINE_MAIL_SEND_INTERVAL``."""
     while not stop.is_set():
         await sync_to_async(send_due, thread_sensitive=False)()
+        await sync_to_async(send_due_sms, thread_sensitive=False)()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.HELPLINE_MAIL_SEND_INTERVAL)

@@ -1,5 +1,6 @@
 """Connects the case hooks to the outbox: desk/API cases are acknowledged, operators'
-replies are mailed. Runs inside the case service's transaction."""
+replies are mailed, status changes notify the customer. Runs inside the case service's
+transaction."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from typing import Any
 from django.dispatch import receiver
 
 from helpline.cases.models import Case, Message
-from helpline.cases.signals import case_opened, message_added
-from helpline.notify import services
+from helpline.cases.signals import case_opened, message_added, status_changed
+from helpline.notify import progress, services
 
 
 @receiver(case_opened)
@@ -21,3 +22,10 @@ def acknowledge_new_case(sender: Any, case: Case, **kwargs: Any) -> None:
 @receiver(message_added)
 def mail_operator_reply(sender: Any, message: Message, **kwargs: Any) -> None:
     services.queue_reply(message=message, now=message.created_at)
+
+
+@receiver(status_changed)
+def notify_progress(sender: Any, case: Case, old: str, new: str, **kwargs: Any) -> None:
+    if kwargs.get("message") is not None:
+        return  # a reply opened the case, or the customer answered: the message says it all
+    progress.queue_progress(case=case, old=old, new=new, actor=kwargs["actor"], now=kwargs["at"])

@@ -13,20 +13,33 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import re
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.db import transaction
 from django.template import Context, Engine, Template
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from helpline.audit import services as audit
 from helpline.cases.choices import Channel, MessageDirection
 from helpline.cases.models import Case, Message
-from helpline.notify.models import MailTemplate, OutboundEmail, OutboundState, TemplateKind
+from helpline.lib.actors import Actor
+from helpline.lib.errors import FieldValidationError
+from helpline.notify.models import (
+    MailTemplate,
+    NotificationSettings,
+    OutboundEmail,
+    OutboundState,
+    TemplateKind,
+)
+from helpline.tenancy.models import Organization
 
 _ENGINE = Engine(autoescape=False)
 _STATUS_SALT = "helpline.portal.case-status"
@@ -69,6 +82,11 @@ def status_url(case: Case) -> str:
     return f"{base}/{case.organization.slug}/status/{status_token(case)}/"
 
 
+def customer_language(case: Case) -> str:
+    """The language mail about ``case`` is written in: the customer's, else the tenant's."""
+    return _language(case)
+
+
 def _language(case: Case) -> str:
     lang = case.requester.language if case.requester_id and case.requester else ""
     return lang or case.organization.language or settings.LANGUAGE_CODE
@@ -85,10 +103,60 @@ def _default_template(kind: str) -> tuple[str, str]:
                 "{{ status_url }}\n\n{{ organization }}"
             ),
         )
-    return (
-        _("Re: [{{ protocol }}] {{ title }}"),
-        _("{{ body }}\n\n-- \n{{ organization }} · {{ protocol }}\n{{ status_url }}"),
-    )
+    if kind == TemplateKind.REPLY:
+        return (
+            _("Re: [{{ protocol }}] {{ title }}"),
+            _("{{ body }}\n\n-- \n{{ organization }} · {{ protocol }}\n{{ status_url }}"),
+        )
+    return _PROGRESS_WORDING[kind]()
+
+
+def _progress(subject: str, lead: str) -> Callable[[], tuple[str, str]]:
+    """The built-in wording of a progress mail: ``lead`` between greeting and status link
+    (both translated when called, in the customer's language)."""
+
+    def wording() -> tuple[str, str]:
+        return (
+            _(subject),
+            _("Dear {{ name }},\n\n")
+            + _(lead)
+            + _(
+                "\n\nYou can follow your request and write to us here:\n{{ status_url }}"
+                "\n\n{{ organization }}"
+            ),
+        )
+
+    return wording
+
+
+# The msgids are marked for makemessages with gettext_noop and translated in ``_progress``.
+_PROGRESS_WORDING: dict[str, Callable[[], tuple[str, str]]] = {
+    TemplateKind.TAKEN: _progress(
+        gettext_noop("[{{ protocol }}] Your request has been taken in charge"),
+        gettext_noop(
+            "your request “{{ title }}” (protocol {{ protocol }}) has been taken in charge "
+            "by our staff."
+        ),
+    ),
+    TemplateKind.WAITING: _progress(
+        gettext_noop("[{{ protocol }}] We need information from you"),
+        gettext_noop(
+            "to go on with your request “{{ title }}” (protocol {{ protocol }}) we need some "
+            "information from you: please read our last message and answer it."
+        ),
+    ),
+    TemplateKind.RESOLVED: _progress(
+        gettext_noop("[{{ protocol }}] Your request has been resolved"),
+        gettext_noop(
+            "your request “{{ title }}” (protocol {{ protocol }}) has been resolved. If "
+            "something is still not right, answer this message and we will reopen it."
+        ),
+    ),
+    TemplateKind.CLOSED: _progress(
+        gettext_noop("[{{ protocol }}] Your request has been closed"),
+        gettext_noop("your request “{{ title }}” (protocol {{ protocol }}) has been closed."),
+    ),
+}
 
 
 def mail_templates(*, org_id: int, kind: str) -> dict[str, MailTemplate]:
@@ -127,15 +195,17 @@ def render_mail(
         else:
             subject_src, body_src = _default_template(kind)
         name = case.requester.name if case.requester_id and case.requester else _("customer")
+        # Mail is plain text: no HTML escaping ("l'intervento", never "l&#x27;intervento").
         context = Context(
-            {
+            autoescape=False,
+            dict_={
                 "protocol": case.protocol_number,
                 "title": case.title,
                 "name": name,
                 "organization": case.organization.name,
                 "status_url": status_url(case),
                 "body": body,
-            }
+            },
         )
         subject = _compiled(subject_src).render(context)
         text = _compiled(body_src).render(context)
@@ -182,6 +252,17 @@ def _recipient(case: Case) -> str:
     )
 
 
+#: An RFC 5322 msg-id (section 3.6.4) in its dot-atom form, the one mail software writes:
+#: ``<id-left@id-right>``. The web form's and chat's internal ids ("web:<sha>") are not.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_MSG_ID = re.compile(rf"<{_ATEXT}(?:\.{_ATEXT})*@(?:{_ATEXT}(?:\.{_ATEXT})*|\[[!-Z^-~]*\])>")
+
+
+def is_msg_id(value: str) -> bool:
+    """Whether ``value`` may stand in In-Reply-To/References (RFC 5322 msg-id)."""
+    return bool(_MSG_ID.fullmatch(value))
+
+
 def _thread_ids(case: Case) -> list[str]:
     from helpline.channels.models import Inbound
 
@@ -191,7 +272,7 @@ def _thread_ids(case: Case) -> list[str]:
         .values_list("received_at", "message_id")
     )
     ours = list(OutboundEmail.objects.filter(case=case).values_list("created_at", "message_id"))
-    return [mid for _at, mid in sorted(theirs + ours)][-10:]
+    return [mid for _at, mid in sorted(theirs + ours) if is_msg_id(mid)][-10:]
 
 
 def _new_message_id(sender: str) -> str:
@@ -220,6 +301,8 @@ def _queue(
     sender = from_address or _from_address(case)
     subject, text = render_mail(case=case, kind=kind, body=body, templates=templates)
     refs = [] if new_thread else _thread_ids(case)
+    if not is_msg_id(in_reply_to):
+        in_reply_to = ""
     in_reply_to = in_reply_to or (refs[-1] if refs else "")
     if in_reply_to and in_reply_to not in refs:
         refs.append(in_reply_to)
@@ -284,3 +367,36 @@ def queue_reply(*, message: Message, now: datetime | None = None) -> OutboundEma
     return _queue(
         case=message.case, kind=TemplateKind.REPLY, body=message.body, message=message, now=now
     )
+
+
+def queue_notification(
+    *, case: Case, kind: str, now: datetime | None = None
+) -> OutboundEmail | None:
+    """Queue a progress mail of ``kind`` (taken in charge, waiting, resolved, closed) to
+    the customer, in the case's thread (nothing when there is no address)."""
+    return _queue(case=case, kind=kind, now=now)
+
+
+#: The tenant's choices of ``NotificationSettings`` (what the settings screen and API edit).
+NOTIFICATION_FIELDS = ("on_taken", "on_waiting", "on_resolved", "on_closed", "sms_enabled")
+
+
+@transaction.atomic
+def update_notification_settings(
+    *, org: Organization, actor: Actor, **values: bool
+) -> NotificationSettings:
+    """Set which progress notifications the tenant sends (only the given fields change);
+    the audit entry holds before and after."""
+    unknown = sorted(set(values) - set(NOTIFICATION_FIELDS))
+    if unknown:
+        raise FieldValidationError({name: [_("Unknown setting.")] for name in unknown})
+    row, created = NotificationSettings.objects.select_for_update().get_or_create(organization=org)
+    before = audit.snapshot(row, NOTIFICATION_FIELDS)
+    for name, value in values.items():
+        setattr(row, name, bool(value))
+    row.save()
+    if created:
+        audit.record_create(org_id=org.pk, actor=actor, instance=row, fields=NOTIFICATION_FIELDS)
+    else:
+        audit.record_update(org_id=org.pk, actor=actor, instance=row, before=before)
+    return row
