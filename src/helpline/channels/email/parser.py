@@ -287,9 +287,13 @@ def quick_headers(raw: bytes) -> QuickHeaders:
     sender = _addresses(header(msg, "From"))
     body = _TRAILING_BLANKS.sub(b"", body.replace(b"\r\n", b"\n")).rstrip(b"\n")
     digest = hashlib.sha256()
-    for name in ("From", "Subject", "Date"):
-        digest.update(header(msg, name).encode("utf-8", "replace") + b"\n")
-    digest.update(body)
+    identity = [header(msg, name) for name in ("From", "Subject", "Date")]
+    if any(identity):
+        for value in identity:
+            digest.update(value.encode("utf-8", "replace") + b"\n")
+        digest.update(body)
+    else:  # no mail headers (garbage, a stray file): the bytes are all there is
+        digest.update(raw)
     return QuickHeaders(
         message_id=ids[0] if ids else "",
         sender=clean_line(sender[0][1].lower(), 255) if sender else "",
