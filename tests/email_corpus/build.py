@@ -1117,7 +1117,6 @@ Transmission failed, no pages.
 )
 
 
-
 # --- issue 14: correctness -----------------------------------------------------------------
 # A NUL (and other control characters) in an encoded header and in the body: PostgreSQL
 # refuses NUL in text; the bytes are stored, the text columns are cleaned.
@@ -1234,7 +1233,9 @@ Content-Transfer-Encoding: 8bit
 )
 
 # Two distinct messages reusing one Message-ID (a broken mailer): both kept.
-for n, text in enumerate([b"Il parco giochi ha una panchina rotta.", b"Manca la luce nel sottopasso."]):
+for n, text in enumerate(
+    [b"Il parco giochi ha una panchina rotta.", b"Manca la luce nel sottopasso."]
+):
     add(
         f"8{7 + n}_reused_message_id_{n + 1}.eml",
         hdr(
@@ -1360,9 +1361,7 @@ add(
     "94_inline_uuencode.eml",
     hdr("c94@example.it", subject=b"Elenco civici")
     + b"Content-Type: text/plain; charset=us-ascii\n\nAllego l'elenco.\n\nbegin 644 civici.txt\n"
-    + b"".join(
-        binascii.b2a_uu(UU_TEXT[i : i + 45]) for i in range(0, len(UU_TEXT), 45)
-    )
+    + b"".join(binascii.b2a_uu(UU_TEXT[i : i + 45]) for i in range(0, len(UU_TEXT), 45))
     + b"`\nend\n\nSaluti\n",
     state="case_opened",
     contains=["Allego l'elenco.", "Saluti"],
