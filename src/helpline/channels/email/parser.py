@@ -257,10 +257,17 @@ class ParsedEmail:
         return header(self.msg, name) if self.msg is not None else ""
 
 
-#: Message-IDs longer than this are no Message-IDs (a btree index entry must stay small):
+#: Message-IDs longer than this (in UTF-8 bytes) are no Message-IDs (a btree index entry
+#: must stay under PostgreSQL's limit of about 2,700 bytes):
 #: such a message is de-duplicated and threaded by its content alone.
 MAX_MESSAGE_ID = 2000
 _TRAILING_BLANKS = re.compile(rb"[ \t]+(?=\n)")
+
+
+def _message_ids(msg: Message) -> list[str]:
+    return [
+        i for i in _msgids(header(msg, "Message-ID")) if len(i.encode("utf-8")) <= MAX_MESSAGE_ID
+    ]
 
 
 @dataclass(frozen=True)
@@ -283,7 +290,7 @@ def quick_headers(raw: bytes) -> QuickHeaders:
     else:
         head, _sep, body = raw.partition(b"\n\n")
     msg = BytesHeaderParser(policy=policy.compat32).parsebytes(head)
-    ids = [i for i in _msgids(header(msg, "Message-ID")) if len(i) <= MAX_MESSAGE_ID]
+    ids = _message_ids(msg)
     sender = _addresses(header(msg, "From"))
     body = _TRAILING_BLANKS.sub(b"", body.replace(b"\r\n", b"\n")).rstrip(b"\n")
     digest = hashlib.sha256()
@@ -627,7 +634,7 @@ def parse_email(
     walker.walk(msg)
     frm = _addresses(header(msg, "From"))
     reply_to = _addresses(header(msg, "Reply-To"))
-    ids = [i for i in _msgids(header(msg, "Message-ID")) if len(i) <= MAX_MESSAGE_ID]
+    ids = _message_ids(msg)
     date = None
     try:
         date = parsedate_to_datetime(str(msg.get("Date"))) if msg.get("Date") else None
