@@ -433,9 +433,10 @@ def _process(row: Inbound, prep: _Prepared, batch: _Batch) -> tuple[str, IntakeR
     if mailbox.kind == MailboxKind.PEC:
         from helpline.channels.pec.unwrap import handle_pec
 
-        handled = handle_pec(
-            row=row, parsed=parsed, max_attachment=settings.HELPLINE_MAIL_MAX_ATTACHMENT_BYTES
-        )
+        with charset_fallback(tenant_charset(row.organization)):
+            handled = handle_pec(
+                row=row, parsed=parsed, max_attachment=settings.HELPLINE_MAIL_MAX_ATTACHMENT_BYTES
+            )
         if isinstance(handled, str):
             return handled, None
         parsed = handled
