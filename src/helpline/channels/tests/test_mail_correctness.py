@@ -330,3 +330,24 @@ def test_an_empty_or_garbage_message_is_kept_and_flagged_not_a_case(
     row.refresh_from_db()
     assert bytes(row.raw) == raw and row.case_id is None
     assert not Case.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_rows_stored_before_their_new_key(
+    tenant_a: Tenant, boxes: Boxes
+) -> None:
+    """Rows stored with the old key (the Message-ID) get the new one, so a message
+    delivered again after the upgrade is still recognised."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "helpline.channels.migrations.0004_inbound_long_message_id_content_dedupe"
+    )
+    raw = mail("old@example.it")
+    row, _new = accept_email(mailbox=boxes.email, raw=raw, source="imap")
+    Inbound.objects.filter(pk=row.pk).update(dedupe_key="<old@example.it>")
+    migration.recompute_keys(apps, None)
+    again, new = accept_email(mailbox=boxes.email, raw=raw, source="smtp")
+    assert again.pk == row.pk and not new
