@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,11 +22,12 @@ from helpline.channels.email.adapter import (
     Received,
     accept_email,
     answer_address,
+    email_item,
     ingest,
     ingest_batch,
     process_pending,
 )
-from helpline.channels.email.parser import fallback_charset_for, parse_email
+from helpline.channels.email.parser import ParsedEmail, fallback_charset_for, parse_email
 from helpline.channels.email.smtp import make_smtp
 from helpline.channels.models import Inbound, InboundState, Mailbox
 from helpline.channels.tests.conftest import Boxes, case_of
@@ -351,3 +353,55 @@ def test_the_migration_gives_rows_stored_before_their_new_key(
     migration.recompute_keys(apps, None)
     again, new = accept_email(mailbox=boxes.email, raw=raw, source="smtp")
     assert again.pk == row.pk and not new
+
+
+CORPUS = Path(__file__).resolve().parents[4] / "tests" / "email_corpus"
+
+
+def _parsed(name: str) -> ParsedEmail:
+    return parse_email((CORPUS / name).read_bytes(), max_attachment=10**7)
+
+
+def _names(parsed: ParsedEmail) -> list[str]:
+    return sorted(a.filename for a in parsed.attachments)
+
+
+def test_a_base64_forwarded_message_is_shown_as_a_message_with_its_attachments() -> None:
+    parsed = _parsed("92_forwarded_base64_rfc822.eml")
+    assert "From: Giulia Rosa" in parsed.text and "albero è caduto" in parsed.text
+    assert "RnJvbTog" not in parsed.text and _names(parsed) == ["albero.png"]
+
+
+def test_an_image_and_a_calendar_given_as_alternatives_are_kept() -> None:
+    parsed = _parsed("93_alternative_image_and_calendar.eml")
+    assert _names(parsed) == ["attachment-2.ics", "mappa.png"]
+
+
+def test_an_inline_uuencoded_file_becomes_an_attachment() -> None:
+    parsed = _parsed("94_inline_uuencode.eml")
+    assert "begin 644" not in parsed.text and "Saluti" in parsed.text
+    assert [(a.filename, a.content) for a in parsed.attachments] == [
+        ("civici.txt", b"Elenco dei civici senza luce: 3, 5, 7.\n")
+    ]
+
+
+def test_text_nested_too_deep_is_flagged() -> None:
+    assert _parsed("95_nested_too_deep.eml").too_deep
+    assert not _parsed("01_plain_utf8.eml").too_deep
+
+
+def test_a_long_file_name_is_shortened_keeping_its_extension() -> None:
+    (name,) = _names(_parsed("96_long_filename.eml"))
+    assert len(name) == 255 and name.endswith(".pdf")
+
+
+def test_content_language_with_a_region_is_a_new_customers_language() -> None:
+    parsed = _parsed("97_content_language_cs_cz.eml")
+    item = email_item(parsed=parsed, mailbox=Mailbox(address="urp@comune.example"))
+    assert item.contact.language == "cs"
+
+
+def test_empty_and_garbage_bytes_are_not_mail() -> None:
+    assert _parsed("98_empty.eml").not_mail == "empty message"
+    assert _parsed("99_binary_garbage.eml").not_mail.startswith("not an e-mail message")
+    assert _parsed("01_plain_utf8.eml").not_mail == ""
