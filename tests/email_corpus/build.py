@@ -11,6 +11,7 @@ one message too big to commit (an attachment over the 10 MB limit) is built at t
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from pathlib import Path
 
@@ -1113,6 +1114,324 @@ Transmission failed, no pages.
     mailbox="fax",
     state="failed",
     error="without a document",
+)
+
+
+# --- issue 14: correctness -----------------------------------------------------------------
+# A NUL (and other control characters) in an encoded header and in the body: PostgreSQL
+# refuses NUL in text; the bytes are stored, the text columns are cleaned.
+add(
+    "80_nul_in_encoded_subject.eml",
+    hdr("c80@example.it", subject=b"=?utf-8?q?Lampione=00_spento=07?=")
+    + b"""MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+Il lampione\x00 di piazza Dante \x1bnon funziona.
+""",
+    state="case_opened",
+    title="Lampione spento",
+    contains=["Il lampione di piazza Dante non funziona."],
+)
+
+# A colleague of the requester answers on the thread of 01: their message, not the
+# requester's, and no customer of their own.
+add(
+    "81_reply_from_someone_else.eml",
+    hdr(
+        "c81@example.it",
+        frm=b"Luca Bianchi <luca.bianchi@example.it>",
+        subject=b"Re: Lampione spento",
+        extra=b"In-Reply-To: <c01@example.it>\nReferences: <c01@example.it>\n",
+    )
+    + b"""Content-Type: text/plain; charset=utf-8
+
+Sono il vicino di Maria: confermo, ancora spento.
+""",
+    state="added",
+    thread_of="01_plain_utf8.eml",
+    sender="luca.bianchi@example.it",
+    sender_is_customer=False,
+)
+
+# Two people writing through a mailing list (Reply-To: the list): two customers, no
+# acknowledgement to the list.
+for n, (who, addr) in enumerate(
+    [(b"Paola Neri", b"paola.neri@example.it"), (b"Carlo Blu", b"carlo.blu@example.net")]
+):
+    add(
+        f"8{2 + n}_mailing_list_{n + 1}.eml",
+        hdr(
+            f"c8{2 + n}@example.it",
+            frm=who + b" <" + addr + b">",
+            subject=b"[quartiere] Rifiuti non raccolti",
+            extra=b"Reply-To: quartiere@lists.example.org\n"
+            b"List-Id: Comitato di quartiere <quartiere.lists.example.org>\n"
+            b"List-Unsubscribe: <mailto:quartiere-leave@lists.example.org>\n",
+        )
+        + b"""Content-Type: text/plain; charset=utf-8
+
+I rifiuti non sono stati raccolti in via Manzoni.
+""",
+        state="case_opened",
+        requester=addr.decode(),
+        acknowledged=False,
+        flags=["not_acknowledged"],
+    )
+
+add(
+    "84_spam_status_yes.eml",
+    hdr(
+        "c84@example.biz",
+        frm=b"Offerte <promo@example.biz>",
+        subject=b"Vinci subito",
+        extra=b"X-Spam-Status: Yes, score=12.3 required=5.0 tests=BAYES_99\n",
+    )
+    + b"""Content-Type: text/plain; charset=utf-8
+
+Clicca qui.
+""",
+    state="case_opened",
+    acknowledged=False,
+)
+
+# Reply-To in the sender's own domain: the acknowledgement goes there; the customer is
+# still the From.
+add(
+    "85_reply_to_same_domain.eml",
+    hdr(
+        "c85@example.it",
+        frm=b"Dott. Ferri <ferri@studio.example.it>",
+        subject=b"Richiesta certificato",
+        extra=b"Reply-To: segreteria@studio.example.it\n",
+    )
+    + b"""Content-Type: text/plain; charset=utf-8
+
+Chiedo un certificato di residenza.
+""",
+    state="case_opened",
+    requester="ferri@studio.example.it",
+    acknowledged="segreteria@studio.example.it",
+)
+
+# Czech text with no charset: enough of it for the detector to tell it is Windows-1250
+# even on an Italian tenant (whose fallback is Windows-1252).
+add(
+    "86_czech_without_charset.eml",
+    hdr("c86@example.cz", frm=b"Jiri Dvorak <jiri.dvorak@example.cz>", subject=b"Lampa")
+    + b"""MIME-Version: 1.0
+Content-Type: text/plain
+Content-Transfer-Encoding: 8bit
+
+"""
+    + "Dobrý den, na ulici Příčná nesvítí lampa už tři dny. Děkuji za opravu, Jiří Dvořák".encode(
+        "cp1250"
+    )
+    + b"\n",
+    state="case_opened",
+    contains=["Příčná nesvítí lampa už tři dny", "Jiří Dvořák"],
+)
+
+# Two distinct messages reusing one Message-ID (a broken mailer): both kept.
+for n, text in enumerate(
+    [b"Il parco giochi ha una panchina rotta.", b"Manca la luce nel sottopasso."]
+):
+    add(
+        f"8{7 + n}_reused_message_id_{n + 1}.eml",
+        hdr(
+            "reused@mailer.example.com",
+            frm=b"Sara Gialli <sara.gialli@example.it>",
+            subject=b"Segnalazione " + str(n + 1).encode(),
+        )
+        + b"Content-Type: text/plain; charset=utf-8\n\n"
+        + text
+        + b"\n",
+        state="case_opened",
+        contains=[text.decode()],
+    )
+
+# Message-IDs longer than 255 characters sharing their first 255: both kept whole, and a
+# reply naming the second one threads onto it.
+LONG_ID = "x" * 290
+for n in range(2):
+    add(
+        f"8{9 + n}_long_message_id_{n + 1}.eml".replace("810", "90"),
+        hdr(
+            f"{LONG_ID}{n}@example.it",
+            frm=b"Enzo Viola <enzo.viola@example.it>",
+            subject=b"Id lungo " + str(n + 1).encode(),
+        )
+        + b"Content-Type: text/plain; charset=utf-8\n\nMessaggio numero "
+        + str(n + 1).encode()
+        + b".\n",
+        state="case_opened",
+        contains=[f"Messaggio numero {n + 1}."],
+        title=f"Id lungo {n + 1}",
+    )
+add(
+    "91_reply_to_long_message_id.eml",
+    hdr(
+        "c91@example.it",
+        frm=b"Enzo Viola <enzo.viola@example.it>",
+        subject=b"Re: Id lungo 2",
+        extra=b"In-Reply-To: <" + LONG_ID.encode() + b"1@example.it>\n",
+    )
+    + b"Content-Type: text/plain; charset=utf-8\n\nAggiungo una foto domani.\n",
+    state="added",
+    thread_of="90_long_message_id_2.eml",
+)
+
+# A forwarded message/rfc822 part base64-encoded (against RFC 2046, as some clients do).
+INNER = (
+    b"From: Giulia Rosa <giulia.rosa@example.it>\n"
+    b"Subject: Albero caduto\n"
+    b"Date: Sun, 8 Nov 2026 18:00:00 +0100\n"
+    b"MIME-Version: 1.0\n"
+    b'Content-Type: multipart/mixed; boundary="in"\n\n'
+    b"--in\nContent-Type: text/plain; charset=utf-8\n\nUn albero \xc3\xa8 caduto in via Po.\n"
+    b'--in\nContent-Type: image/png\nContent-Disposition: attachment; filename="albero.png"\n'
+    b"Content-Transfer-Encoding: base64\n\n" + b64(PNG) + b"\n--in--\n"
+)
+add(
+    "92_forwarded_base64_rfc822.eml",
+    hdr("c92@example.it", frm=b"Vigili <vigili@example.it>", subject=b"Fwd: Albero caduto")
+    + b"""MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="fwd"
+
+--fwd
+Content-Type: text/plain; charset=utf-8
+
+Inoltro la segnalazione.
+--fwd
+Content-Type: message/rfc822
+Content-Transfer-Encoding: base64
+Content-Disposition: attachment; filename="segnalazione.eml"
+
+"""
+    + b64(INNER)
+    + b"""
+--fwd--
+""",
+    state="case_opened",
+    contains=["Forwarded message", "From: Giulia Rosa", "Un albero è caduto in via Po."],
+    not_contains=["RnJvbTog"],
+    attachments=["albero.png"],
+)
+
+# An image and a meeting invitation as alternatives of the text (Outlook): kept.
+add(
+    "93_alternative_image_and_calendar.eml",
+    hdr("c93@example.it", subject=b"Sopralluogo")
+    + b"""MIME-Version: 1.0
+Content-Type: multipart/alternative; boundary="alt"
+
+--alt
+Content-Type: text/plain; charset=utf-8
+
+Propongo un sopralluogo gioved\xc3\xac alle 10.
+--alt
+Content-Type: text/html; charset=utf-8
+
+<p>Propongo un sopralluogo gioved\xc3\xac alle 10.</p>
+--alt
+Content-Type: image/png; name="mappa.png"
+Content-Transfer-Encoding: base64
+
+"""
+    + b64(PNG)
+    + b"""
+--alt
+Content-Type: text/calendar; charset=utf-8; method=REQUEST
+
+BEGIN:VCALENDAR
+METHOD:REQUEST
+BEGIN:VEVENT
+SUMMARY:Sopralluogo
+END:VEVENT
+END:VCALENDAR
+--alt--
+""",
+    state="case_opened",
+    contains=["sopralluogo giovedì alle 10"],
+    attachments=["attachment-2.ics", "mappa.png"],
+)
+
+UU_TEXT = b"Elenco dei civici senza luce: 3, 5, 7.\n"
+add(
+    "94_inline_uuencode.eml",
+    hdr("c94@example.it", subject=b"Elenco civici")
+    + b"Content-Type: text/plain; charset=us-ascii\n\nAllego l'elenco.\n\nbegin 644 civici.txt\n"
+    + b"".join(binascii.b2a_uu(UU_TEXT[i : i + 45]) for i in range(0, len(UU_TEXT), 45))
+    + b"`\nend\n\nSaluti\n",
+    state="case_opened",
+    contains=["Allego l'elenco.", "Saluti"],
+    not_contains=["begin 644"],
+    attachments=["civici.txt"],
+)
+
+DEEP = 25
+add(
+    "95_nested_too_deep.eml",
+    hdr("c95@example.it", subject=b"Annidato")
+    + b"MIME-Version: 1.0\n"
+    + b"".join(
+        b'Content-Type: multipart/mixed; boundary="b%d"\n\n--b%d\n' % (i, i) for i in range(DEEP)
+    )
+    + b"Content-Type: text/plain; charset=utf-8\n\nTesto in fondo.\n"
+    + b"".join(b"--b%d--\n" % i for i in reversed(range(DEEP))),
+    state="case_opened",
+    contains=["nested too deeply"],
+    flags=["too_deep"],
+)
+
+LONG_NAME = "relazione-tecnica-" + "sopralluogo-" * 24 + "finale.pdf"
+add(
+    "96_long_filename.eml",
+    hdr("c96@example.it", subject=b"Relazione")
+    + b"""MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="m"
+
+--m
+Content-Type: text/plain; charset=utf-8
+
+In allegato la relazione.
+--m
+Content-Type: application/pdf
+Content-Disposition: attachment; filename=\""""
+    + LONG_NAME.encode()
+    + b"""\"
+Content-Transfer-Encoding: base64
+
+"""
+    + b64(PDF)
+    + b"""
+--m--
+""",
+    state="case_opened",
+    attachments=[LONG_NAME[: 255 - 4] + ".pdf"],
+)
+
+add(
+    "97_content_language_cs_cz.eml",
+    hdr("c97@example.cz", frm=b"Petra Novakova <petra.novakova@example.cz>", subject=b"Dotaz")
+    + b"""MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+Content-Language: cs-CZ
+
+Dobr\xc3\xbd den, m\xc3\xa1m dotaz k poplatk\xc5\xafm.
+""",
+    state="case_opened",
+    requester="petra.novakova@example.cz",
+    language="cs",
+)
+
+# Not mail at all: kept raw, flagged, never a case.
+add("98_empty.eml", b"", state="failed", error="empty message")
+add(
+    "99_binary_garbage.eml",
+    bytes((i * 73 + 41) % 256 for i in range(3000)),
+    state="failed",
+    error="not an e-mail message",
 )
 
 

@@ -276,6 +276,10 @@ class Message(models.Model):
         verbose_name=_("author (customer)"),
     )
     body = models.TextField(_("text"))
+    #: Who really wrote an inbound message (the From of a mail), which may be someone
+    #: other than the case's requester (a colleague, a relative); blank when unknown.
+    sender_email = models.CharField(_("sender's address"), max_length=254, blank=True)
+    sender_name = models.CharField(_("sender's name"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:

@@ -60,6 +60,16 @@ class UploadedFile:
     content: bytes
 
 
+@dataclass(frozen=True)
+class MessageSender:
+    """Who wrote an inbound message, when the channel knows (the From of a mail): the
+    requester or someone else, with their customer when they are one."""
+
+    email: str = ""
+    name: str = ""
+    customer_id: int | None = None
+
+
 def _sync_routing(case: Case, actor: Actor, now: datetime, *, created: bool = False) -> None:
     """Routing hook (helpline.routing): queue, move or cancel the case's routing task in this
     same transaction, so a case is never saved without being queued."""
@@ -511,8 +521,12 @@ def add_message(
     attachments: Sequence[UploadedFile] = (),
     now: datetime | None = None,
     locked: bool = False,
+    sender: MessageSender | None = None,
 ) -> Message:
     """Add an inbound message, an outbound reply or an internal note.
+
+    ``sender``: who really wrote an inbound message (recorded on it; its author is their
+    customer, if any, instead of the requester).
 
     The first reply to a new case records the first response and opens the case; a
     customer's answer to a case waiting on them puts it back to open. ``locked``: the
@@ -536,8 +550,14 @@ def add_message(
         direction=direction,
         channel=channel,
         author_user_id=None if is_customer else actor.user_id,
-        author_customer_id=case.requester_id if is_customer else None,
+        author_customer_id=(
+            (sender.customer_id if sender is not None else case.requester_id)
+            if is_customer
+            else None
+        ),
         body=body,
+        sender_email=sender.email if sender is not None and is_customer else "",
+        sender_name=sender.name if sender is not None and is_customer else "",
         created_at=now,
     )
     deferred.insert_with_id(message)  # at once, or with the rest of the intake's batch

@@ -28,6 +28,7 @@ In-Reply-To/References (ours and the customer's). Then:
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from helpline.cases.choices import ACTIVE_STATUSES, CaseType, MessageDirection, 
 from helpline.cases.models import Case, Message
 from helpline.cases.services import UploadedFile
 from helpline.channels.models import ClosedCasePolicy, Inbound, InboundState, Mailbox
+from helpline.channels.text import clean_line, clean_text
 from helpline.customers.models import Customer
 from helpline.customers.services import create_customer
 from helpline.lib import bulk, deferred
@@ -52,6 +54,8 @@ from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
 from helpline.notify.models import MailTemplate, TemplateKind
 from helpline.tenancy.models import Organization
+
+log = logging.getLogger(__name__)
 
 #: Tokens that look like a protocol number (PREFIX-YEAR-SEQ, also with slashes).
 PROTOCOL_TOKEN = re.compile(r"\b[A-Z0-9]{1,12}[-/]\d{4}[-/]\d{1,12}\b")
@@ -100,6 +104,9 @@ class IntakeItem:
     message_id: str = ""
     #: The address our answers come from (the mailbox written to); default: the tenant's.
     reply_from: str = ""
+    #: Where the acknowledgement goes when not to the customer's address (the mail's
+    #: Reply-To, when the e-mail adapter's rule allows it).
+    answer_to: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -111,11 +118,16 @@ class IntakeResult:
     customer: Customer | None
 
 
-def dedupe_key_for(raw: bytes, message_id: str) -> str:
-    """The Message-ID when there is one, else a hash of the bytes."""
+def dedupe_key_for(raw: bytes, message_id: str, digest: str = "") -> str:
+    """What makes two deliveries one message: its Message-ID *and* a digest of its content
+    (``digest``, by default of the bytes), so that distinct messages reusing a Message-ID
+    are all kept; a digest alone when there is no Message-ID. Fixed length whatever the
+    length of the Message-ID."""
+    digest = digest or hashlib.sha256(raw).hexdigest()
     if message_id:
-        return message_id[:255]
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
+        both = message_id.encode("utf-8", "surrogatepass") + b"\n" + digest.encode()
+        return "id+sha256:" + hashlib.sha256(both).hexdigest()
+    return "sha256:" + digest
 
 
 @dataclass(frozen=True)
@@ -130,6 +142,8 @@ class RawItem:
     sender: str = ""
     subject: str = ""
     mailbox: Mailbox | None = None
+    #: The content digest for the de-duplication (``dedupe_key_for``); default: the bytes'.
+    digest: str = ""
 
 
 def store_raw(
@@ -155,12 +169,13 @@ def store_raw_batch(
     """Store received items raw before anything else: one ``INSERT`` for the batch, in its
     own transaction, committed on return (ARCHITECTURE rule 8).
 
-    Returns (row, is_new) per item, in order: the same Message-ID delivered twice (two
-    polls, a poll and a relay, a worker killed after storing, twice in one batch) comes
-    back as the one stored row.
+    Returns (row, is_new) per item, in order: the same message delivered twice (two
+    polls, a poll and a relay, a worker killed after storing, twice in one batch: the
+    same Message-ID and the same content) comes back as the one stored row; each such drop
+    is logged and noted on the stored row (``flags["duplicates"]``).
     """
     now = now or timezone.now()
-    keys = [(item.org.pk, dedupe_key_for(item.raw, item.message_id)) for item in items]
+    keys = [(item.org.pk, dedupe_key_for(item.raw, item.message_id, item.digest)) for item in items]
     first: dict[tuple[int, str], int] = {}
     for index, key in enumerate(keys):
         first.setdefault(key, index)
@@ -189,26 +204,55 @@ def store_raw_batch(
     else:
         raise IntegrityError("inbound items could not be stored")
     out: list[tuple[Inbound, bool]] = []
+    dropped: list[tuple[Inbound, RawItem]] = []
     for index, key in enumerate(keys):
         if key in created:
             out.append((created[key], first[key] == index))
         else:
             out.append((existing[key], False))
+        if not out[-1][1]:
+            dropped.append((out[-1][0], items[index]))
+    if dropped:
+        _note_duplicates(dropped, now)
     return out
 
 
+def _note_duplicates(dropped: Sequence[tuple[Inbound, RawItem]], now: datetime) -> None:
+    """Log each delivery dropped as a duplicate and note it on the row it duplicates (at
+    most the last 20 per row): a drop is never silent."""
+    for row, item in dropped:
+        log.info(
+            "dropped a duplicate of inbound %s (%s, Message-ID %r, same content) from %s",
+            row.pk,
+            item.channel,
+            item.message_id[:200],
+            item.source,
+        )
+        notes = list((row.flags or {}).get("duplicates", []))
+        notes.append(
+            {
+                "at": now.isoformat(),
+                "source": item.source,
+                "reason": "same Message-ID and content" if item.message_id else "same content",
+            }
+        )
+        row.flags = {**(row.flags or {}), "duplicates": notes[-20:]}
+        Inbound.objects.filter(pk=row.pk).update(flags=row.flags)
+
+
 def _raw_row(item: RawItem, key: str, now: datetime) -> Inbound:
+    # Derived text columns cleaned (PostgreSQL refuses NUL in text); the bytes as they came.
     return Inbound(
         organization=item.org,
         mailbox=item.mailbox,
         channel=item.channel,
         source=item.source,
         dedupe_key=key,
-        message_id=item.message_id[:255],
+        message_id=clean_line(item.message_id),
         raw=item.raw,
         size=len(item.raw),
-        sender=item.sender[:255],
-        subject=item.subject[:255],
+        sender=clean_line(item.sender, 255),
+        subject=clean_line(item.subject, 255),
         received_at=now,
     )
 
@@ -611,25 +655,44 @@ def _take_in(
     case, via_reply = find_thread(org=org, item=item, lookups=lookups)
     # A case the look-ups found is locked (``Lookups``); one named by id is not yet.
     locked = item.case_id is None
+    is_reply = via_reply or item.is_reply or bool(REPLY_PREFIX.match(item.title))
+    active = case is not None and case.status in ACTIVE_STATUSES
+    adds = case is not None and (
+        (is_reply or item.case_id is not None)
+        if active
+        else item.closed_case_policy == ClosedCasePolicy.REOPEN
+    )
     customer: Customer | None
+    sender: case_services.MessageSender | None = None
     if item.requester_id is not None:
         customer = Customer.objects.filter(organization=org, pk=item.requester_id).first()
         if customer is None:
             raise FieldValidationError(requester=_("No such customer."))
     elif item.case_id is not None and case is not None and case.requester_id is not None:
         customer = case.requester  # the status page or a chat: the requester writes
+    elif adds and item.case_id is None:
+        # Mail onto a case: written by whoever sent it, the requester or someone else (a
+        # colleague, a relative). Someone else is recorded as the message's sender, not
+        # made a customer of their own.
+        customer = lookups.customer(item.contact)
+        sender = case_services.MessageSender(
+            email=clean_line(item.contact.email, 254),
+            name=clean_line(item.contact.name, 200),
+            customer_id=customer.pk if customer else None,
+        )
     else:
         customer = find_or_create_customer(
             org=org, actor=system, contact=item.contact, lookups=lookups
         )
     acting = actor or (Actor.for_customer(customer) if customer else system)
-    is_reply = via_reply or item.is_reply or bool(REPLY_PREFIX.match(item.title))
-    body = item.body.strip() or _("(no text)")
+    body = clean_text(item.body).strip() or _("(no text)")
     message: Message | None = None
-    if case is not None and case.status in ACTIVE_STATUSES and (is_reply or item.case_id):
+    if case is not None and active and adds:
         state = InboundState.ADDED
-        message = _add(case=case, actor=acting, item=item, body=body, now=now, locked=locked)
-    elif case is not None and case.status in ACTIVE_STATUSES:
+        message = _add(
+            case=case, actor=acting, item=item, body=body, now=now, locked=locked, sender=sender
+        )
+    elif case is not None and active:
         # A new request about a case still open: a reminder (sollecito) chasing it.
         state = InboundState.CASE_OPENED
         case = _open(
@@ -642,14 +705,16 @@ def _take_in(
             case_type=CaseType.REMINDER,
             related=case,
         )
-    elif case is not None and item.closed_case_policy == ClosedCasePolicy.REOPEN:
+    elif case is not None and adds:
         state = InboundState.ADDED
         if case.status in (Status.RESOLVED, Status.CLOSED):
             case = case_services.change_status(
                 case=case, actor=acting, status=Status.REOPENED, now=now
             )
             locked = True  # change_status read it again under its lock
-        message = _add(case=case, actor=acting, item=item, body=body, now=now, locked=locked)
+        message = _add(
+            case=case, actor=acting, item=item, body=body, now=now, locked=locked, sender=sender
+        )
     elif case is not None:
         state = InboundState.CASE_OPENED
         case = _open(
@@ -673,7 +738,7 @@ def _take_in(
             in_reply_to=item.message_id,
             now=now,
             from_address=item.reply_from,
-            to_address=(customer.email if customer else "") or item.contact.email,
+            to_address=item.answer_to or (customer.email if customer else "") or item.contact.email,
             new_thread=True,
             templates=lookups.mail_templates(TemplateKind.ACKNOWLEDGEMENT),
             save=writes is None,
@@ -728,7 +793,14 @@ def _open(
 
 
 def _add(
-    *, case: Case, actor: Actor, item: IntakeItem, body: str, now: datetime, locked: bool
+    *,
+    case: Case,
+    actor: Actor,
+    item: IntakeItem,
+    body: str,
+    now: datetime,
+    locked: bool,
+    sender: case_services.MessageSender | None,
 ) -> Message:
     return case_services.add_message(
         case=case,
@@ -739,6 +811,7 @@ def _add(
         attachments=item.attachments,
         now=now,
         locked=locked,
+        sender=sender,
     )
 
 
@@ -754,7 +827,7 @@ def mark_ignored(
         inbound,
         writes,
         state=InboundState.IGNORED,
-        reason=reason[:255],
+        reason=clean_line(reason, 255),
         processed_at=now or timezone.now(),
     )
 
@@ -771,6 +844,6 @@ def mark_failed(
         inbound,
         writes,
         state=InboundState.FAILED,
-        error=error[:4000],
+        error=clean_text(error)[:4000],
         processed_at=now or timezone.now(),
     )

@@ -115,8 +115,10 @@ class InboundState(models.TextChoices):
 class Inbound(models.Model):
     """Something received on a written channel, stored raw before it is parsed.
 
-    ``dedupe_key`` is the Message-ID (or a hash of the bytes when there is none): the same
-    message delivered twice, by two polls or by a poll and a relay, is stored once.
+    ``dedupe_key`` is a digest of the Message-ID and of the content (From, Subject, Date and
+    body; ``intake.dedupe_key_for``): the same message delivered twice, by two polls or by
+    a poll and a relay, is stored once, while distinct messages that reuse a Message-ID are
+    all kept.
     """
 
     organization = models.ForeignKey(
@@ -136,7 +138,8 @@ class Inbound(models.Model):
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     source = models.CharField(_("source"), max_length=16, help_text=_("imap, smtp, web, chat..."))
     dedupe_key = models.CharField(_("de-duplication key"), max_length=255)
-    message_id = models.CharField(_("Message-ID"), max_length=255, blank=True)
+    #: Stored whole, however long (``dedupe_key`` is a fixed-length digest).
+    message_id = models.TextField(_("Message-ID"), blank=True)
     raw = models.BinaryField(_("raw content"))
     size = models.PositiveBigIntegerField(_("size"))
     sender = models.CharField(_("sender"), max_length=255, blank=True)

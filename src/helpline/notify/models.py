@@ -131,7 +131,8 @@ class OutboundEmail(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     body = models.TextField(_("text"))
     message_id = models.CharField(_("Message-ID"), max_length=255)
-    in_reply_to = models.CharField(_("In-Reply-To"), max_length=255, blank=True)
+    #: A customer's Message-ID may be longer than 255 characters.
+    in_reply_to = models.TextField(_("In-Reply-To"), blank=True)
     references = models.TextField(_("References"), blank=True)
     state = models.CharField(
         _("state"), max_length=8, choices=OutboundState.choices, default=OutboundState.QUEUED

@@ -19,11 +19,16 @@ import contextlib
 import logging
 import traceback
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import DataError, connection, transaction
+from django.db.models import Q
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +37,13 @@ from helpline.cases import protocol
 from helpline.cases.choices import CaseType, Channel, Level
 from helpline.cases.services import UploadedFile
 from helpline.channels.email.autoreply import SenderCounts, header_reason
-from helpline.channels.email.parser import ParsedEmail, parse_email, quick_headers
+from helpline.channels.email.parser import (
+    ParsedEmail,
+    charset_fallback,
+    fallback_charset_for,
+    parse_email,
+    quick_headers,
+)
 from helpline.channels.intake import (
     BatchWrites,
     Contact,
@@ -52,7 +63,8 @@ from helpline.sla.services import shared_context as sla_shared_context
 
 log = logging.getLogger(__name__)
 
-_LANGS = {"en": "en", "pt-br": "pt-br", "pt": "pt-br", "it": "it", "cs": "cs"}
+#: Content-Language (its primary subtag) -> our language.
+_LANGS = {"en": "en", "pt": "pt-br", "it": "it", "cs": "cs"}
 _CHANNEL = {
     MailboxKind.EMAIL: Channel.EMAIL,
     MailboxKind.PEC: Channel.PEC,
@@ -72,12 +84,29 @@ class Received:
     raw: bytes
 
 
+class NotMail(Exception):
+    """The bytes are no e-mail message (empty, binary garbage): kept raw and flagged."""
+
+
+def tenant_charset(org: Any) -> str:
+    """The charset undeclared 8-bit mail of this tenant is read in (``parser``)."""
+    return fallback_charset_for(country=org.country, language=org.language)
+
+
 def _raw_item(received: Received, source: str) -> RawItem:
     mailbox, raw = received.mailbox, received.raw
+    message_id = sender = subject = digest = ""
     try:
-        message_id, sender, subject = quick_headers(raw)
+        with charset_fallback(tenant_charset(mailbox.organization)):
+            quick = quick_headers(raw)
+        message_id, sender, subject, digest = (
+            quick.message_id,
+            quick.sender,
+            quick.subject,
+            quick.digest,
+        )
     except Exception:  # a header block beyond repair: the bytes are kept all the same
-        message_id, sender, subject = "", "", ""
+        pass
     return RawItem(
         org=mailbox.organization,
         channel=_CHANNEL[MailboxKind(mailbox.kind)],
@@ -87,12 +116,28 @@ def _raw_item(received: Received, source: str) -> RawItem:
         sender=sender,
         subject=subject,
         mailbox=mailbox,
+        digest=digest,
     )
 
 
 def accept_batch(batch: Sequence[Received], *, source: str) -> list[tuple[Inbound, bool]]:
-    """Store received messages raw (one INSERT, committed on return); (row, is_new) each."""
-    rows = store_raw_batch([_raw_item(r, source) for r in batch])
+    """Store received messages raw (one INSERT, committed on return); (row, is_new) each.
+
+    Should the database refuse what was read of the headers (it never should: they are
+    cleaned), the bytes are stored with nothing read of them, one at a time: a message is
+    never refused for its headers, so a mailbox is never stuck on one."""
+    items = [_raw_item(r, source) for r in batch]
+    try:
+        rows = store_raw_batch(items)
+    except DataError:
+        log.exception("storing a batch of %d failed: the bytes alone, one at a time", len(items))
+        rows = []
+        for item in items:
+            try:
+                rows += store_raw_batch([item])
+            except DataError:
+                bare = RawItem(item.org, item.channel, item.source, item.raw, mailbox=item.mailbox)
+                rows += store_raw_batch([bare])
     for received, (row, _new) in zip(batch, rows, strict=True):
         if row.mailbox_id == received.mailbox.pk:  # spare process_batch reading them back
             row.mailbox, row.organization = received.mailbox, received.mailbox.organization
@@ -179,6 +224,7 @@ def process_batch(rows: Sequence[Inbound]) -> dict[int, str]:
 
 
 def _process_org_batch(rows: list[Inbound]) -> dict[int, str]:
+    _WAITING.set(False)
     # First without a savepoint per message (two statements each saved): a message that
     # fails rolls the whole batch back, which is then taken again with one savepoint per
     # message, so that only the failing one is flagged.
@@ -192,13 +238,13 @@ def _process_org_batch(rows: list[Inbound]) -> dict[int, str]:
         return _process_together(rows, careful=True)
     except Exception as exc:  # the batch as a whole (its final writes, say)
         failure = exc
-    if len(rows) == 1:
+    if len(rows) == 1 and not _WAITING.get():
         return {rows[0].pk: _flag(rows[0], failure)}
     log.warning("a batch of %d failed (%s): one message at a time", len(rows), failure)
     states: dict[int, str] = {}
     for row in rows:
         try:
-            states.update(_process_together([row], careful=True))
+            states.update(_process_together([row], careful=True, with_waiting=False))
         except Exception as exc:
             states[row.pk] = _flag(row, exc)
     return states
@@ -214,21 +260,12 @@ def _flag(row: Inbound, exc: Exception) -> str:
     return InboundState.FAILED
 
 
-def _process_together(rows: list[Inbound], *, careful: bool) -> dict[int, str]:
+def _process_together(
+    rows: list[Inbound], *, careful: bool, with_waiting: bool = True
+) -> dict[int, str]:
     states: dict[int, str] = {}
     with transaction.atomic():
-        locked = dict(
-            Inbound.objects.select_for_update()
-            .filter(pk__in=[r.pk for r in rows])
-            .values_list("pk", "state")
-        )
-        todo = []
-        for row in rows:
-            state = locked.get(row.pk, InboundState.FAILED)
-            if state == InboundState.RECEIVED:
-                todo.append(row)
-            else:
-                states[row.pk] = state
+        todo = _lock_oldest_first(rows, states, with_waiting=with_waiting)
         if not todo:
             return states
         org = todo[0].organization
@@ -256,6 +293,53 @@ def _process_together(rows: list[Inbound], *, careful: bool) -> dict[int, str]:
                 states[row.pk] = _process_one(row, batch)
         batch.writes.flush()  # the acknowledgements and the outcomes, for the whole batch
     return states
+
+
+#: Whether the last batch locked also took waiting rows (then a failure may be theirs).
+_WAITING: ContextVar[bool] = ContextVar("inbound_waiting", default=False)
+
+
+def _lock_oldest_first(
+    rows: list[Inbound], states: dict[int, str], *, with_waiting: bool = True
+) -> list[Inbound]:
+    """Lock the batch's rows, and with them (same query) the tenant's mail stored before
+    them and still waiting (a worker died between storing and processing it): a tenant's
+    mail is taken in in the order it was stored, so that a reply never opens a case of its
+    own ahead of the message it answers. At most ``BATCH_SIZE`` waiting rows come first;
+    batch rows beyond them stay *received* for the next batch or the recovery loop.
+    Returns the rows to process, oldest first; ``states`` gets those no longer waiting.
+    ``with_waiting=False``: the batch's rows only (the one-at-a-time fallback, so that a
+    waiting row that fails is not blamed on each of them)."""
+    ids = [r.pk for r in rows]
+    waiting = Q(
+        organization_id=rows[0].organization_id,
+        state=InboundState.RECEIVED,
+        mailbox__isnull=False,
+        pk__lt=max(ids),
+    )
+    limit = len(ids) + BATCH_SIZE
+    found = list(
+        Inbound.objects.select_for_update()
+        .filter(Q(pk__in=ids) | waiting if with_waiting else Q(pk__in=ids))
+        .order_by("pk")
+        .values_list("pk", "state")[:limit]
+    )
+    locked = dict(found)
+    todo = []
+    for row in rows:
+        state = locked.pop(row.pk, None)
+        if state == InboundState.RECEIVED:
+            todo.append(row)
+        elif state is None:  # after the waiting ones (still to do), or gone
+            states[row.pk] = InboundState.RECEIVED if len(found) == limit else InboundState.FAILED
+        else:
+            states[row.pk] = state
+    older = [pk for pk, state in locked.items() if state == InboundState.RECEIVED]
+    _WAITING.set(bool(older))
+    if older:
+        log.warning("taking in %d stored message(s) left waiting first", len(older))
+        todo += Inbound.objects.filter(pk__in=older).select_related("mailbox", "organization")
+    return sorted(todo, key=lambda r: r.pk)
 
 
 @contextlib.contextmanager
@@ -287,7 +371,13 @@ def _prepare(row: Inbound) -> _Prepared:
         return prep
     try:
         limit = settings.HELPLINE_MAIL_MAX_ATTACHMENT_BYTES
-        prep.parsed = parse_email(bytes(row.raw), max_attachment=limit)
+        prep.parsed = parse_email(
+            bytes(row.raw),
+            max_attachment=limit,
+            fallback_charset=tenant_charset(row.organization),
+        )
+        if prep.parsed.not_mail:
+            raise NotMail(prep.parsed.not_mail)
         if mailbox.kind != MailboxKind.PEC:
             prep.reason = header_reason(prep.parsed)
             if not prep.reason:
@@ -343,9 +433,10 @@ def _process(row: Inbound, prep: _Prepared, batch: _Batch) -> tuple[str, IntakeR
     if mailbox.kind == MailboxKind.PEC:
         from helpline.channels.pec.unwrap import handle_pec
 
-        handled = handle_pec(
-            row=row, parsed=parsed, max_attachment=settings.HELPLINE_MAIL_MAX_ATTACHMENT_BYTES
-        )
+        with charset_fallback(tenant_charset(row.organization)):
+            handled = handle_pec(
+                row=row, parsed=parsed, max_attachment=settings.HELPLINE_MAIL_MAX_ATTACHMENT_BYTES
+            )
         if isinstance(handled, str):
             return handled, None
         parsed = handled
@@ -357,12 +448,26 @@ def _process(row: Inbound, prep: _Prepared, batch: _Batch) -> tuple[str, IntakeR
         mark_ignored(inbound=row, reason=reason, writes=batch.writes)
         return InboundState.IGNORED, None
     assert item is not None
-    if parsed.oversized:
-        Inbound.objects.filter(pk=row.pk).update(flags={"oversized": parsed.oversized})
     result = take_in(
         org=row.organization, item=item, inbound=row, lookups=batch.lookups, writes=batch.writes
     )
+    flags = _flags(parsed, item)
+    if flags:  # rare: a statement of its own, rolled back with the message
+        row.flags = {**(row.flags or {}), **flags}
+        Inbound.objects.filter(pk=row.pk).update(flags=row.flags)
     return result.state, result
+
+
+def _flags(parsed: ParsedEmail, item: IntakeItem) -> dict[str, Any]:
+    """What the operator should know about how a message was taken in."""
+    flags: dict[str, Any] = {}
+    if parsed.oversized:
+        flags["oversized"] = parsed.oversized
+    if parsed.too_deep:
+        flags["too_deep"] = True
+    if not item.acknowledge and item.metadata.get("not_acknowledged"):
+        flags["not_acknowledged"] = item.metadata["not_acknowledged"]
+    return flags
 
 
 def _item_for(parsed: ParsedEmail, mailbox: Mailbox) -> IntakeItem:
@@ -385,21 +490,85 @@ def _set_aside_note(parsed: ParsedEmail) -> str:
     return "\n".join(lines)
 
 
+def _valid_address(address: str) -> bool:
+    try:
+        validate_email(address)
+    except ValidationError:
+        return False
+    return True
+
+
+def no_acknowledgement_reason(parsed: ParsedEmail) -> str:
+    """Why a message that opens a case is not acknowledged, else "": mailing-list mail
+    (``List-Id``, ``List-Unsubscribe``), mail a spam filter marked (``X-Spam-Status: Yes``,
+    ``X-Spam-Flag: YES``), a From without a valid address."""
+    msg = parsed.msg
+    assert msg is not None
+    if msg.get("List-Id") is not None or msg.get("List-Unsubscribe") is not None:
+        return "mailing list"
+    if parsed.header("X-Spam-Status").lower().startswith("yes") or (
+        parsed.header("X-Spam-Flag").strip().lower() == "yes"
+    ):
+        return "marked as spam"
+    if not parsed.from_address or not _valid_address(parsed.from_address):
+        return "invalid sender address"
+    return ""
+
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower() if "@" in address else ""
+
+
+def answer_address(parsed: ParsedEmail) -> str:
+    """Where answers go: the Reply-To when it is a valid address in the sender's own domain
+    (or one of its subdomains, or the other way round: a person's office address), else
+    the From. The customer is always the From: a Reply-To naming a mailing list, a shared
+    mailbox of another domain or a stranger neither becomes the customer nor gets mail."""
+    frm, reply_to = parsed.from_address, parsed.reply_to
+    if not reply_to or reply_to == frm or not _valid_address(reply_to):
+        return frm
+    a, b = _domain(frm), _domain(reply_to)
+    if a and b and (a == b or a.endswith("." + b) or b.endswith("." + a)):
+        return reply_to
+    return frm
+
+
+def _language(tag: str) -> str:
+    """Our language for a Content-Language tag (``it-IT`` -> ``it``, ``pt-PT`` -> ``pt-br``)."""
+    return _LANGS.get(tag.strip().lower().replace("_", "-").split("-")[0], "")
+
+
 def email_item(
     *, parsed: ParsedEmail, mailbox: Mailbox, channel: str = Channel.EMAIL
 ) -> IntakeItem:
-    """The intake item of an ordinary e-mail (also of the message inside a PEC envelope)."""
+    """The intake item of an ordinary e-mail (also of the message inside a PEC envelope).
+
+    The customer is the From (``answer_address`` for the Reply-To rule)."""
     body = parsed.text
     note = _set_aside_note(parsed)
+    if parsed.too_deep:
+        note = "\n".join(
+            n
+            for n in (
+                note,
+                _(
+                    "Part of this message is nested too deeply to be read here; the original "
+                    "message keeps it."
+                ),
+            )
+            if n
+        )
     if note:
         body = f"{body}\n\n{note}".strip()
     delegation = mailbox.purpose == MailboxPurpose.DELEGATION
+    unacknowledged = "" if delegation else no_acknowledgement_reason(parsed)
+    answer_to = answer_address(parsed)
     return IntakeItem(
         channel=channel,
         contact=Contact(
             name=parsed.from_name,
-            email=parsed.reply_to or parsed.from_address,
-            language=_LANGS.get(parsed.language, ""),
+            email=parsed.from_address,
+            language=_language(parsed.language),
         ),
         title=parsed.subject,
         body=body,
@@ -414,9 +583,11 @@ def email_item(
         thread_text=parsed.subject,
         reply_to=[*parsed.in_reply_to, *parsed.references],
         closed_case_policy=mailbox.closed_case_policy,
-        acknowledge=not delegation,
+        acknowledge=not delegation and not unacknowledged,
         message_id=parsed.message_id,
         reply_from=mailbox.address,
+        answer_to=answer_to if answer_to != parsed.from_address else "",
+        metadata={"not_acknowledged": unacknowledged} if unacknowledged else {},
     )
 
 

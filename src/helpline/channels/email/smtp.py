@@ -151,8 +151,18 @@ class IntakeHandler:
         return "250 2.0.0 Message accepted"
 
 
+#: Longest line accepted in a message (bytes with CRLF). RFC 5321 says 1000, but real MTAs
+#: relay longer lines (unwrapped HTML, long headers): refusing them with aiosmtpd's
+#: permanent 500 would bounce real mail. What limits a message is its size.
+MAX_LINE_LENGTH = 1024 * 1024
+
+
+class _IntakeSMTP(SMTP):
+    line_length_limit = MAX_LINE_LENGTH
+
+
 def make_smtp() -> SMTP:
-    return SMTP(
+    return _IntakeSMTP(
         IntakeHandler(),
         data_size_limit=settings.HELPLINE_SMTP_MAX_MESSAGE_BYTES,
         enable_SMTPUTF8=True,
@@ -164,9 +174,15 @@ def make_smtp() -> SMTP:
 async def serve(
     host: str, port: int, stop: asyncio.Event, started: asyncio.Future[int] | None = None
 ) -> None:
-    """Accept SMTP on ``host:port`` until ``stop`` is set; ``started`` gets the bound port."""
+    """Accept SMTP on ``host:port`` until ``stop`` is set; ``started`` gets the bound port
+    (or the error when the address cannot be listened on: in use, not ours, no right)."""
     loop = asyncio.get_running_loop()
-    server = await loop.create_server(make_smtp, host=host, port=port)
+    try:
+        server = await loop.create_server(make_smtp, host=host, port=port)
+    except OSError as exc:
+        if started is not None and not started.done():
+            started.set_exception(exc)
+        raise
     bound = server.sockets[0].getsockname()[1]
     log.warning("SMTP intake listening on %s:%s", host, bound)
     if started is not None:

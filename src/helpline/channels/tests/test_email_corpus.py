@@ -21,6 +21,7 @@ from helpline.channels.email.adapter import (
 )
 from helpline.channels.models import Inbound, InboundState, PecReceipt
 from helpline.channels.tests.conftest import Boxes, case_of
+from helpline.customers.models import Customer
 from helpline.notify.models import OutboundEmail, TemplateKind
 
 if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
@@ -146,6 +147,27 @@ def test_every_corpus_message_ends_in_its_expected_outcome(
                 assert case.requester is not None and case.requester.phone == spec["phone"], where
             if "thread_of" in spec:
                 assert case.pk == cases_by_file[spec["thread_of"]].pk, where
+            if "sender" in spec:  # the real sender of a message added to the case
+                message = row.case_message
+                assert message is not None and message.sender_email == spec["sender"], where
+                is_customer = message.author_customer_id is not None
+                assert is_customer == spec["sender_is_customer"], where
+                assert not Customer.objects.filter(email=spec["sender"]).exists(), where
+            if "acknowledged" in spec:
+                acks = list(
+                    OutboundEmail.objects.filter(
+                        case=case, kind=TemplateKind.ACKNOWLEDGEMENT
+                    ).values_list("to_address", flat=True)
+                )
+                if spec["acknowledged"] is False:
+                    assert acks == [], where
+                else:
+                    assert acks == [spec["acknowledged"]], where
+            if "language" in spec:
+                assert case.requester is not None, where
+                assert case.requester.language == spec["language"], where
+        if "flags" in spec:
+            assert set(spec["flags"]) <= set(row.flags), f"{where}: {row.flags}"
         if "pec_receipt" in spec:
             receipt = PecReceipt.objects.get(inbound=row)
             assert receipt.kind == spec["pec_receipt"], where

@@ -164,3 +164,20 @@ def test_a_poll_stores_its_messages_in_batches(
     with imap.connect(mailbox) as client:
         assert imap.fetch_new(client, mailbox) == 0
     assert sizes == [2, 1]
+
+
+def test_a_nul_in_an_encoded_header_never_sticks_the_poller(
+    imap_port: int, mailbox: Mailbox
+) -> None:
+    """PostgreSQL refused the raw row of a message with a NUL in its subject: every poll
+    failed on it and later mail was never fetched. Now it is stored like any other."""
+    bad = mail(1).replace(b"Subject: Segnalazione 1", b"Subject: =?utf-8?q?Segnala=00zione?=")
+    append(imap_port, bad, mail(2))
+    assert poll_once(mailbox) == 2
+    assert poll_once(mailbox) == 0
+    assert sorted(Case.objects.values_list("title", flat=True)) == [
+        "Segnalazione",
+        "Segnalazione 2",
+    ]
+    mailbox.refresh_from_db()
+    assert mailbox.last_error == ""

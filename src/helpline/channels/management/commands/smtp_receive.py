@@ -8,7 +8,7 @@ import signal
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from helpline.channels.email.smtp import serve
 
@@ -29,8 +29,16 @@ class Command(BaseCommand):
                     loop.add_signal_handler(sig, stop.set)
             started: asyncio.Future[int] = loop.create_future()
             task = asyncio.create_task(serve(host, port, stop, started))
-            bound = await started
+            try:
+                bound = await started
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    await task
+                raise CommandError(
+                    f"cannot receive SMTP on {host}:{port}: {exc.strerror or exc}"
+                ) from exc
             self.stdout.write(f"Receiving SMTP on {host}:{bound} (Ctrl-C to stop)")
             await task
+            self.stdout.write("SMTP receiving stopped")
 
         asyncio.run(main())
