@@ -421,7 +421,8 @@ def on_message(*, case: Any, direction: str, now: datetime) -> None:
 def on_case_reclassified(*, case: Any, now: datetime) -> None:
     """Urgency, severity, type, topic, channel or queue changed: match the policy again and
     recompute every unfinished clock from its start with the new targets and calendar (a
-    deadline moved into the future is no longer breached or warned)."""
+    deadline moved into the future is no longer breached or warned); a target the new policy
+    adds starts now."""
     ctx = _context_for(case)
     session = _Session(case, ctx)
     for clock in list(session.clocks):
@@ -446,7 +447,9 @@ def on_case_reclassified(*, case: Any, now: datetime) -> None:
             continue
         if case.status in _CLOSING_STATUSES:
             continue
-        session.start(kind, case.created_at)
+        # A target the case did not have starts when it starts to apply, not at the
+        # opening: a case made an emergency an hour in is not an hour late already.
+        session.start(kind, now)
     session.save()
 
 
