@@ -306,7 +306,10 @@ def test_a_target_added_by_reclassification_starts_when_it_starts_to_apply(tenan
         organization=tenant_a.org, name="emergency", urgency="emergency", position=1
     )
     PolicyTarget.objects.create(
-        policy=emergency, kind=TargetKind.ON_SITE, amount=2, unit=TargetUnit.HOURS,
+        policy=emergency,
+        kind=TargetKind.ON_SITE,
+        amount=2,
+        unit=TargetUnit.HOURS,
         business_time=False,
     )
     case = open_case(tenant_a)
