@@ -63,12 +63,13 @@ class Reference:
             return None
         minute = wall.hour * 60 + wall.minute
         today = wall.date()
+        weekday = today.weekday()
         candidates = []
         for s in self.slots:
             crosses = s.end <= s.start
-            if s.weekday == today.weekday() and s.start <= minute and (crosses or minute < s.end):
+            if s.weekday == weekday and s.start <= minute and (crosses or minute < s.end):
                 candidates.append(today)
-            if crosses and (s.weekday + 1) % 7 == today.weekday() and minute < s.end:
+            if crosses and (s.weekday + 1) % 7 == weekday and minute < s.end:
                 candidates.append(today - timedelta(days=1))
         candidates = [d for d in candidates if d not in self.holidays]
         if any(a <= wall < b for a, b in self.openings):
