@@ -527,22 +527,18 @@ class BusinessCalendar:
                 return want
         return None
 
-    def _deadline(self, u: int, budget: int) -> tuple[int, int]:
-        found = self._deadline_edge(u, budget)
-        if found is not None:
-            return found
+    def _deadline_slow(self, u: int, budget: int) -> tuple[int, int]:
+        """``_deadline_edge`` after compiling the years it needs."""
         start_year = from_utc_seconds(u).year
         self._cover(u)
         while (found := self._deadline_edge(u, budget)) is None:
             self._grow(start_year)
         return found
 
-    def _working_day(self, u: int, n: int) -> int:
+    def _working_day_slow(self, u: int, n: int) -> int:
+        """``_close_index`` after compiling the years it needs."""
         if n < 0:
             raise ValueError("a number of working days cannot be negative")
-        found = self._close_index(u, n)
-        if found is not None:
-            return found
         start_year = from_utc_seconds(u).year
         self._cover(u)
         while (found := self._close_index(u, n)) is None:
@@ -555,7 +551,7 @@ class BusinessCalendar:
         """The UTC second at which ``budget`` seconds of open time have passed since ``start``."""
         if budget <= 0:
             return start
-        j, back = self._deadline(start, budget)
+        j, back = self._deadline_edge(start, budget) or self._deadline_slow(start, budget)
         return self._edges[j] - back
 
     def between_seconds(self, a: int, b: int) -> int:
@@ -570,7 +566,8 @@ class BusinessCalendar:
     def add_working_days_seconds(self, start: int, n: int) -> int:
         """See the module docstring: the close of the n-th working day after the day of
         receipt."""
-        return self._closes[self._working_day(start, n)]
+        m = self._close_index(start, n)
+        return self._closes[self._working_day_slow(start, n) if m is None else m]
 
     def add_calendar_days_seconds(self, start: int, n: int) -> int:
         """The same wall-clock time ``n`` dates later."""
@@ -581,10 +578,14 @@ class BusinessCalendar:
     # Converted at the edges: one subtraction in; out, a kept datetime (see _STEPS).
 
     def add(self, start: datetime, seconds: int) -> datetime:
-        u = utc_seconds(start)
+        try:  # utc_seconds(start), inline
+            delta = start - _EPOCH_UTC
+            u = delta.days * DAY + delta.seconds
+        except TypeError:
+            u = utc_seconds(start)
         if seconds <= 0:
             return _fromts(u, UTC)
-        j, back = self._deadline(u, seconds)
+        j, back = self._deadline_edge(u, seconds) or self._deadline_slow(u, seconds)
         due = self._edge_datetimes[j]  # the stretch's end as a datetime, kept: they repeat
         if due is None:
             due = self._edge_datetimes[j] = _fromts(self._edges[j], UTC)
@@ -601,7 +602,14 @@ class BusinessCalendar:
         return self.between_seconds(utc_seconds(a), utc_seconds(b))
 
     def add_working_days(self, start: datetime, n: int) -> datetime:
-        m = self._working_day(utc_seconds(start), n)
+        try:  # utc_seconds(start), inline
+            delta = start - _EPOCH_UTC
+            u = delta.days * DAY + delta.seconds
+        except TypeError:
+            u = utc_seconds(start)
+        m = self._close_index(u, n)
+        if m is None:
+            m = self._working_day_slow(u, n)
         due = self._close_datetimes[m]
         if due is None:
             due = self._close_datetimes[m] = _fromts(self._closes[m], UTC)
