@@ -57,6 +57,7 @@ EXPECTED = {
     "/api/v1/cases/{case_id}/sla": {"get"},
     "/api/v1/sla/at-risk": {"get"},
     "/api/v1/sla/statement": {"get"},
+    "/api/v1/sla/statement/issue": {"post"},
 }
 
 
