@@ -670,8 +670,8 @@ def issue_statement(
 ) -> Any:
     """Issue the month's penalty statement: store the draft's lines and totals as they are
     now, under the tenant's next number (gap-free: the organisation row is locked while it is
-    taken), and audit it. Only a month that is over, not yet issued, and later than every
-    month already issued; the statement never changes afterwards (later changes become
+    taken), and audit it. Only a month that is over and, once a first statement exists, the
+    month after the last one issued; the statement never changes afterwards (later changes become
     adjustment lines of the month in which they are known)."""
     from helpline.sla import selectors
     from helpline.sla.models import PenaltyStatement, PenaltyStatementLine
@@ -689,8 +689,18 @@ def issue_statement(
         raise FieldValidationError(
             month=_("A later month has already been issued: statements are issued in order.")
         )
+    latest = issued.order_by("-number").values_list("number", "year", "month").first()
+    last = 0
+    if latest is not None:
+        last, last_year, last_month = latest
+        expected = (last_year + last_month // 12, last_month % 12 + 1)
+        if (year, month) != expected:
+            # A month skipped would leave its breaches billed in no statement.
+            raise FieldValidationError(
+                month=_("Issue %(month)s first: statements are issued month after month.")
+                % {"month": f"{expected[0]:04d}-{expected[1]:02d}"}
+            )
     draft = selectors.draft_statement(org=org, year=year, month=month, now=now)
-    last = issued.order_by("-number").values_list("number", flat=True).first() or 0
     statement = PenaltyStatement.objects.create(
         organization=org,
         number=last + 1,

@@ -166,6 +166,7 @@ def test_statements_are_numbered_per_tenant_without_gaps_and_issued_in_order(
     for year, month, why in (
         (2026, 10, "already"),
         (2026, 8, "later month"),
+        (2026, 12, "Issue 2026-11 first"),
         (2027, 1, "over"),
     ):
         with pytest.raises(FieldValidationError, match=why):
