@@ -567,7 +567,9 @@ class BusinessCalendar:
         """See the module docstring: the close of the n-th working day after the day of
         receipt."""
         m = self._close_index(start, n)
-        return self._closes[self._working_day_slow(start, n) if m is None else m]
+        if m is None:
+            m = self._working_day_slow(start, n)  # recompiles: read _closes afterwards
+        return self._closes[m]
 
     def add_calendar_days_seconds(self, start: int, n: int) -> int:
         """The same wall-clock time ``n`` dates later."""

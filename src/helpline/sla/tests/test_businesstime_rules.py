@@ -79,3 +79,23 @@ def test_a_holiday_is_no_working_day_even_when_the_night_before_runs_into_it() -
         (datetime(2026, 12, 25, 0, 0), datetime(2026, 12, 25, 6, 0)),
         (datetime(2026, 12, 26, 22, 0), datetime(2026, 12, 27, 6, 0)),
     ]
+
+
+def test_every_entry_point_answers_on_a_calendar_compiled_for_other_years() -> None:
+    """Asking outside the compiled years compiles more; the answer is read from the arrays
+    built then (not from the ones before)."""
+    for ask in ("add_working_days_seconds", "add_seconds", "add_working_days", "add"):
+        cal = BusinessCalendar(tz="Europe/Rome", slots=[Slot(d, 8 * 60, 17 * 60) for d in range(5)])
+        cal.add(datetime(2026, 3, 2, tzinfo=UTC), 60)  # compiles 2025-2027
+        start = datetime(2040, 3, 5, 12, tzinfo=UTC)  # a Monday, 13:00 CET
+        u = int(start.timestamp())
+        if ask == "add_working_days_seconds":
+            assert cal.add_working_days_seconds(u, 1) == int(
+                datetime(2040, 3, 6, 16, tzinfo=UTC).timestamp()
+            )
+        elif ask == "add_seconds":
+            assert cal.add_seconds(u, 3600) == u + 3600
+        elif ask == "add_working_days":
+            assert cal.add_working_days(start, 1) == datetime(2040, 3, 6, 16, tzinfo=UTC)
+        else:
+            assert cal.add(start, 3600) == start + timedelta(hours=1)
