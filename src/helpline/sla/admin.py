@@ -22,6 +22,7 @@ from helpline.sla.models import (
     EscalationRule,
     OpeningSlot,
     PenaltyRule,
+    PenaltyStatement,
     Policy,
     PolicyTarget,
 )
@@ -115,3 +116,13 @@ class ClockAdmin(ReadOnlyAdmin):
     list_select_related = ("case",)
     raw_id_fields = ("case",)
     ordering = ("-started_at", "-id")
+
+
+@admin.register(PenaltyStatement)
+class PenaltyStatementAdmin(ReadOnlyAdmin):
+    """Issued statements are immutable: read here, issued from the desk or the API."""
+
+    list_display = ("number", "organization", "year", "month", "issued_at", "issued_by_label")
+    list_filter = ("organization",)
+    list_select_related = ("organization",)
+    ordering = ("organization", "-number")

@@ -22,7 +22,7 @@ from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, Id, UtcDatetime
 from helpline.cases import selectors as case_selectors
 from helpline.cases.api import RowId
 from helpline.lib.errors import FieldValidationError, Forbidden
-from helpline.sla import configuration, selectors
+from helpline.sla import configuration, selectors, services
 from helpline.sla.models import Calendar, Policy
 from helpline.tenancy.models import Membership
 
@@ -225,6 +225,7 @@ class StatementLineOut(Schema):
     delay_working_days: int
     amounts: dict[str, Decimal]
     total: Decimal
+    adjusts_month: str = Field("", description="YYYY-MM the breach was billed in (adjustments)")
 
 
 class StatementRuleOut(Schema):
@@ -235,15 +236,25 @@ class StatementRuleOut(Schema):
     gross: Decimal
     monthly_cap: Decimal | None
     net: Decimal
+    capped: bool
 
 
 class StatementOut(Schema):
     month: str
     start: UtcDatetime
     end: UtcDatetime
+    status: str = Field(description="draft (computed live) or issued (stored, immutable)")
+    number: int | None
+    issued_at: UtcDatetime | None
+    issued_by: str
     lines: list[StatementLineOut]
     rules: list[StatementRuleOut]
+    totals_before_cap: dict[str, Decimal]
     totals: dict[str, Decimal]
+
+
+class IssueStatementIn(Schema):
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM, a month that is over")
 
 
 class StatementQuery(Schema):
@@ -381,49 +392,79 @@ def at_risk(request: HttpRequest) -> Any:
     return {"items": selectors.at_risk(org=org(request))}
 
 
-@router.get("/sla/statement", response={200: StatementOut, **READ_ERRORS})
-def statement(request: HttpRequest, query: Query[StatementQuery]) -> Any:
-    """The month's penalty statement: every breach, its delay and amounts, totals per rule
-    after monthly caps, and totals per currency."""
-    the_org = org(request)
-    if query.month:
-        year, month = (int(x) for x in query.month.split("-"))
-        if not 1 <= month <= 12:
-            raise FieldValidationError(month=_("Use YYYY-MM."))
-    else:
-        with timezone.override(the_org.time_zone):
-            today = timezone.localdate()
-        year, month = today.year, today.month
-    st = selectors.penalty_statement(org=the_org, year=year, month=month)
+def _statement_out(st: selectors.Statement) -> dict[str, Any]:
     return {
         "month": st.label,
         "start": st.start,
         "end": st.end,
+        "status": "issued" if st.is_issued else "draft",
+        "number": st.number,
+        "issued_at": st.issued_at,
+        "issued_by": st.issued_by,
         "lines": [
             {
                 "case_id": line.case_id,
                 "protocol_number": line.protocol,
-                "target": line.clock.kind,
+                "target": line.target_kind,
                 "due_at": line.due_at,
                 "actual_at": line.actual_at,
                 "delay_seconds": line.delay_seconds,
                 "delay_working_days": line.delay_working_days,
                 "amounts": {str(k): v for k, v in line.amounts.items()},
                 "total": line.total,
+                "adjusts_month": line.adjusts_label,
             }
             for line in st.lines
         ],
         "rules": [
             {
-                "rule_id": r.rule.pk,
-                "name": r.rule.name,
-                "kind": r.rule.kind,
-                "currency": r.rule.currency,
+                "rule_id": r.rule_id,
+                "name": r.name,
+                "kind": r.kind,
+                "currency": r.currency,
                 "gross": r.gross,
-                "monthly_cap": r.rule.monthly_cap,
+                "monthly_cap": r.monthly_cap,
                 "net": r.net,
+                "capped": r.capped,
             }
             for r in st.rules
         ],
+        "totals_before_cap": st.gross_totals,
         "totals": st.totals,
     }
+
+
+def _year_month(raw: str) -> tuple[int, int]:
+    year, month = (int(x) for x in raw.split("-"))
+    if not 1 <= month <= 12:
+        raise FieldValidationError(month=_("Use YYYY-MM."))
+    return year, month
+
+
+@router.get("/sla/statement", response={200: StatementOut, **READ_ERRORS})
+def statement(request: HttpRequest, query: Query[StatementQuery]) -> Any:
+    """The month's penalty statement: as issued (stored, numbered) or, until then, the draft
+    computed live. Every breach, its delay and amounts, adjustment lines for breaches billed
+    in earlier months, totals per rule before and after monthly caps, totals per currency."""
+    the_org = org(request)
+    if query.month:
+        year, month = _year_month(query.month)
+    else:
+        with timezone.override(the_org.time_zone):
+            today = timezone.localdate()
+        year, month = today.year, today.month
+    return _statement_out(selectors.penalty_statement(org=the_org, year=year, month=month))
+
+
+@router.post(
+    "/sla/statement/issue", auth=configurer_auth, response={201: StatementOut, **WRITE_ERRORS}
+)
+def issue_statement(request: HttpRequest, payload: IssueStatementIn) -> Any:
+    """Issue a month's statement (supervisors and administrators): it gets the tenant's next
+    number and never changes afterwards."""
+    the_org = org(request)
+    year, month = _year_month(payload.month)
+    services.issue_statement(org=the_org, year=year, month=month, actor=actor(request))
+    return Status(
+        201, _statement_out(selectors.penalty_statement(org=the_org, year=year, month=month))
+    )

@@ -5,25 +5,36 @@ and ask it many questions.
 
 Definitions (the hypothesis tests check them against a minute-by-minute reference):
 
-- An instant is *open* when its wall-clock time in the calendar's zone falls in an open slot
-  of its wall-clock date. A slot may cross midnight (22:00-06:00): the part after midnight
-  belongs to the next date. A holiday closes its whole wall-clock date; an extra opening
-  then adds time back; a closure finally removes time (closure wins).
-- Business time between two instants is the real (UTC) duration of the open instants between
-  them, so a night slot on the night the clocks go back lasts an hour longer.
+- A slot belongs to the date it starts on: a slot crossing midnight (22:00-06:00) is open
+  from 22:00 of its date to 06:00 of the next, and all of it is that date's open time. A
+  holiday closes the open time of the slots starting on it, the part after midnight too; the
+  part after midnight of the day before's night slot stays open. Extra openings add to the
+  wall-clock date they fall on (time a night slot of the day before already covers stays the
+  day before's), and a closure then removes time whatever date it belongs to (closure wins).
+  A date with any open time is a *working day*; its *close* is the end of its last open
+  instant (after midnight for a night slot; on the night the clocks go back, the second
+  occurrence of a wall time in the repeated hour).
+- An instant is *open* when it lies in the open time of some date. Business time between two
+  instants is the real (UTC) duration of the open instants between them, so a night slot on
+  the night the clocks go back lasts an hour longer; wall times skipped when they spring
+  forward are no open time (a date open only then is no working day).
 - ``add(start, seconds)`` is the earliest instant at which ``seconds`` of open time have
   passed since ``start``. It never lands in closed time after the last open second.
-- ``add_working_days(start, n)``: the end of the open time of the n-th working day (a date
-  with any open time) after the start's date; n = 0 means the end of the start's own
-  working day if it still has open time after ``start``, else the next working day's end.
+- ``add_working_days(start, n)``: the start's *day of receipt* is its wall-clock date, or
+  the day before while the day before's night slot has not closed yet (before that date's
+  close). n >= 1: the close of the n-th working day after the day of receipt; n = 0: the
+  close of the day of receipt if it is a working day not yet closed, else the next working
+  day's close. Never before the start.
 
 How it stays fast: the calendar is compiled in wall-clock time, counted in seconds since
 1970-01-01 *as if* UTC ("local seconds"): the open intervals of every date of the years in use
-(holidays come per year). The zone's UTC offset changes (DST) split the timeline into segments
+(holidays come per year), relative to the date's midnight (up to two days long: a night slot
+ends on the next date). The zone's UTC offset changes (DST) split the timeline into segments
 of constant offset; inside one, local seconds are UTC seconds plus the offset. From these the
-compilation builds, once, arrays in plain UTC seconds: the open stretches with a prefix sum of
-open seconds, and per working day its closing instant (see ``_build_utc``). A question is then
-integer arithmetic with a ``bisect`` over the few entries of one day (a day index narrows it),
+compilation builds, once, arrays in plain UTC seconds (see ``_build_utc`` for their names):
+the open stretches with a prefix sum of open seconds, and per date when its day of receipt
+starts, how many working days precede it and when it closes. A question is then integer
+arithmetic with a ``bisect`` over the few entries of one day (a day index narrows it),
 however many weeks, holidays, closures and clock changes the target spans: no zone lookup and
 no datetime made per call but the answer: a datetime converts to seconds with one subtraction,
 and the answer is a kept datetime (the end of its open stretch, or of its working day: they
@@ -182,6 +193,12 @@ def _offset_at_year_start(tz_name: str, year: int) -> int:
     return int(delta.total_seconds()) if delta is not None else 0
 
 
+def _tail_end(intervals: Iterable[Interval]) -> int:
+    """How far past the next midnight a date's open time runs (0 if it ends by midnight)."""
+    last = max((e for _s, e in intervals), default=0)
+    return last - DAY if last > DAY else 0
+
+
 class BusinessCalendar:
     """A compiled calendar. Not thread-safe while it compiles new years: keep one per thread
     (the SLA services cache them per thread)."""
@@ -199,78 +216,89 @@ class BusinessCalendar:
         ``holidays(year)`` gives the closed dates of a year."""
         self.tz_name = tz
         self.tz = ZoneInfo(tz)
-        week: list[Interval] = []
+        own: list[list[Interval]] = [[] for _ in range(7)]
         for slot in slots:
-            s = slot.weekday * DAY + slot.start * 60
-            e = slot.weekday * DAY + slot.end * 60
+            s, e = slot.start * 60, slot.end * 60
             if slot.end <= slot.start:
                 e += DAY
-            if e > WEEK:
-                week += [(s, WEEK), (0, e - WEEK)]
-            else:
-                week.append((s, e))
-        week = _merge(week)
-        self.week_seconds = sum(e - s for s, e in week)
-        self._template: list[tuple[Interval, ...]] = []
-        for wd in range(7):
-            lo, hi = wd * DAY, (wd + 1) * DAY
-            self._template.append(
-                tuple((max(s, lo) - lo, min(e, hi) - lo) for s, e in week if s < hi and e > lo)
-            )
+            own[slot.weekday].append((s, e))
+        #: Per weekday, the open time of the slots starting on it (relative to its midnight,
+        #: up to two days long), before and after removing what the day before's night slot
+        #: already covers (that time is the day before's).
+        self._slot_week: list[list[Interval]] = [_merge(ivs) for ivs in own]
+        self._week: list[tuple[Interval, ...]] = [
+            tuple(_subtract(self._slot_week[wd], (0, _tail_end(self._slot_week[wd - 1]))))
+            for wd in range(7)
+        ]
+        self.week_seconds = sum(e - s for day in self._week for s, e in day)
         self._holidays = holidays
         self._closures = [(local_seconds(a), local_seconds(b)) for a, b in closures if b > a]
         self._openings = [(local_seconds(a), local_seconds(b)) for a, b in openings if b > a]
         self._last_opening = max((b for _a, b in self._openings), default=None)
-        # Compiled range: days [base, base + ndays) and the zone's changes in those years.
+        # Compiled range: local days [base, base + len(days)) and the zone's changes.
         self._y0 = self._y1 = 0
         self._base = 0
-        self._wcum: list[int] = [0]
         self._days: list[tuple[Interval, ...]] = []
         self._trans: list[int] = []
         self._offs: list[int] = [0]
         self._lo = self._hi = 0  # days d with _lo <= d < _hi need no compilation
-        # The UTC arrays (see _build_utc); empty: every lookup falls to the slow path.
-        self._ulo = self._uhi = self._dlo = self._nK = 0
-        self._P: list[int] = []
-        self._C: list[int] = []
-        self._total = 0
-        self._PD: list[int] = []
-        self._BK = 3600
-        self._CE: list[int] = []
-        self._Q: list[int] = []
-        self._WB: list[int] = []
-        self._X: list[int] = []
-        self._QD: list[int] = []
-        self._W: list[int] = []
-        self._nW = 0
-        self._Wdt: list[datetime | None] = []
-        self._Pdt: list[datetime | None] = []
+        # The UTC arrays (see _build_utc); empty: every lookup compiles first.
+        self._range_start = self._range_end = self._range_days = 0
+        self._edges: list[int] = []
+        self._open_before: list[int] = []
+        self._open_total = 0
+        self._edges_by_day: list[int] = []
+        self._bucket = 3600
+        self._edges_by_bucket: list[int] = []
+        self._receipt_starts: list[int] = []
+        self._receipt_working_days: list[int] = []
+        self._receipt_close: list[int] = []
+        self._receipts_by_day: list[int] = []
+        self._closes: list[int] = []
+        self._close_datetimes: list[datetime | None] = []
+        self._edge_datetimes: list[datetime | None] = []
 
     # --- compilation ---------------------------------------------------------------------
 
     def _compile_days(self, y0: int, y1: int) -> None:
         base = _year_start_day(y0)
         end = _year_start_day(y1 + 1)
-        days: list[tuple[Interval, ...]] = [self._template[(d + 3) % 7] for d in range(base, end)]
-        touched: dict[int, list[Interval]] = {}
+        days: list[tuple[Interval, ...]] = [self._week[(d + 3) % 7] for d in range(base, end)]
+        # Dates whose own slot time differs from their weekday's: holidays, extra openings.
+        own: dict[int, list[Interval]] = {}
         if self._holidays is not None:
             for year in range(y0, y1 + 1):
                 for h in self._holidays(year):
                     d = h.toordinal() - _EPOCH_ORD
-                    if base <= d < end:
-                        touched[d] = []
+                    if base - 1 <= d < end:
+                        own[d] = []
         for a, b in self._openings:
-            for d in range(max(a // DAY, base), min((b - 1) // DAY + 1, end)):
-                ivs = touched.get(d)
+            for d in range(max(a // DAY, base - 1), min((b - 1) // DAY + 1, end)):
+                ivs = own.get(d)
                 if ivs is None:
-                    ivs = touched[d] = list(days[d - base])
+                    ivs = own[d] = list(self._slot_week[(d + 3) % 7])
                 ivs.append((max(a - d * DAY, 0), min(b - d * DAY, DAY)))
-        for a, b in self._closures:
-            for d in range(max(a // DAY, base), min((b - 1) // DAY + 1, end)):
+        touched: dict[int, list[Interval]] = {}
+        for d in sorted({*own, *(d + 1 for d in own)}):
+            if not base <= d < end:
+                continue
+            mine = own.get(d)
+            before = own.get(d - 1)
+            if before is None:
+                before = self._slot_week[(d + 2) % 7]
+            ivs = _merge(mine if mine is not None else self._slot_week[(d + 3) % 7])
+            touched[d] = _subtract(ivs, (0, _tail_end(before)))
+
+        def cut(a: int, b: int) -> None:
+            # A date's open time reaches into the next date: look one date back.
+            for d in range(max(a // DAY - 1, base), min((b - 1) // DAY + 1, end)):
                 ivs = touched.get(d)
                 if ivs is None:
-                    ivs = touched[d] = list(days[d - base])
-                touched[d] = _subtract(_merge(ivs), (a - d * DAY, b - d * DAY))
+                    ivs = list(days[d - base])
+                touched[d] = _subtract(ivs, (a - d * DAY, b - d * DAY))
+
+        for a, b in self._closures:
+            cut(a, b)
         trans: list[int] = []
         offs = [_offset_at_year_start(self.tz_name, y0 - 1)]
         for year in range(y0 - 1, y1 + 2):
@@ -281,69 +309,57 @@ class BusinessCalendar:
         # Wall times skipped when the clocks spring forward are no instant, so no open time:
         # without them, a date open only in the skipped hour is no working day, and a date's
         # open time ends where the skipped hour starts.
-        for t, before, after in zip(trans, offs, offs[1:], strict=False):
-            if after > before:
-                a, b = t + before, t + after
-                for d in range(max(a // DAY, base), min((b - 1) // DAY + 1, end)):
-                    ivs = touched.get(d)
-                    if ivs is None:
-                        ivs = touched[d] = list(days[d - base])
-                    touched[d] = _subtract(_merge(ivs), (a - d * DAY, b - d * DAY))
+        for t, before_off, after_off in zip(trans, offs, offs[1:], strict=False):
+            if after_off > before_off:
+                cut(t + before_off, t + after_off)
         for d, changed in touched.items():
-            days[d - base] = tuple(_merge(changed))
-        wcum = [0]
-        for day in days:
-            wcum.append(wcum[-1] + (1 if day else 0))
+            days[d - base] = tuple(changed)
         self._y0, self._y1, self._base = y0, y1, base
-        self._days, self._wcum = days, wcum
+        self._days = days
         self._trans, self._offs = trans, offs
         self._lo, self._hi = base + 1, base + len(days) - 1
         self._build_utc()
 
     def _build_utc(self) -> None:
-        """The compiled days as UTC arrays, for the hot paths (no zone arithmetic per call).
+        """The compiled days as UTC arrays, for the lookups (no zone arithmetic per call).
 
-        Valid for UTC seconds in ``[_ulo, _uhi)``, whole days a day inside the compiled local
-        days (so any offset fits); ``_nK`` of them:
+        Valid for UTC seconds in ``[_range_start, _range_end)``, whole days a day inside the
+        compiled local days (so any offset fits); ``_range_days`` of them:
 
-        - ``_P``: the open stretches as UTC ``[start, end)`` pairs, flattened and sorted, so
-          an even index is a start and an odd one an end. They are the preimage of the local
-          open intervals under the zone's offsets: a night slot on the night the clocks go
-          back is an hour longer, wall times in a spring-forward gap have no instant.
-          Zero-length pairs at ``_ulo`` and ``_uhi`` frame them.
-        - ``_C``: the open seconds from ``_ulo`` to each point of ``_P``; ``_total`` the last.
-        - ``_PD[k]``: where UTC day k (from ``_ulo``) starts in ``_P`` (``bisect_right``), so
-          a lookup bisects the few points of one day; ``_CE[b]``: where ``b * _BK`` open
-          seconds fall in ``_C`` (``bisect_left``), ``_BK`` about a day's open time.
-        - ``_Q``: the UTC seconds where the local date (or the offset) changes; for the
-          piece starting at ``_Q[i]``: ``_WB[i]`` the working days up to and including its
-          date, ``_X[i]`` the UTC second its date's open time ends when read with the piece's
-          offset (``_ulo - 1`` if the date has none). ``_QD[k]``: as ``_PD`` for ``_Q``.
-        - ``_W[m]``: the UTC end of the m-th working day of the range (1-based), and
-          ``_Wdt[m]`` the same as a datetime once asked for (working-day deadlines repeat);
-          ``_Pdt[j]`` likewise for the points of ``_P``.
+        - ``_edges``: the open stretches as UTC ``[start, end)`` pairs, flattened and sorted,
+          so an even index is a start and an odd one an end. They are the preimage of the
+          local open intervals under the zone's offsets: a night slot on the night the clocks
+          go back is an hour longer, wall times in a spring-forward gap have no instant.
+          Zero-length pairs at the range's start and end frame them.
+        - ``_open_before``: the open seconds from the range's start to each edge;
+          ``_open_total`` the last.
+        - ``_edges_by_day[k]``: where UTC day k (from the range's start) starts in ``_edges``
+          (``bisect_right``), so a lookup bisects the few edges of one day;
+          ``_edges_by_bucket[b]``: where ``b * _bucket`` open seconds fall in
+          ``_open_before`` (``bisect_left``), ``_bucket`` about a day's open time.
+        - Per compiled date (from the first): ``_receipt_starts``, the UTC second from which
+          it is the day of receipt (its first instant, or the day before's close if later);
+          ``_receipt_working_days``, the working days of the range up to and including it;
+          ``_receipt_close``, its close (``_range_start - 1`` if it is no working day).
+          ``_receipts_by_day``: as ``_edges_by_day`` for ``_receipt_starts``.
+        - ``_closes[m]``: the close of the m-th working day of the range (1-based), and
+          ``_close_datetimes[m]`` the same as a datetime once asked for (working-day
+          deadlines repeat); ``_edge_datetimes[j]`` likewise for ``_edges``.
         """
-        base, days, wcum = self._base, self._days, self._wcum
+        base, days = self._base, self._days
         ulo = (base + 1) * DAY
         uhi = (base + len(days) - 1) * DAY
         trans, offs = self._trans, self._offs
         cuts = [ulo, *(t for t in trans if ulo < t < uhi), uhi]
-        points, cum = [ulo, ulo], [0, 0]
+        edges, before = [ulo, ulo], [0, 0]
         total = 0
-        starts: list[int] = []
-        wbefore: list[int] = []
-        ends: list[int] = []
         for a, b in pairwise(cuts):
             o = offs[bisect.bisect_right(trans, a)]
             la, lb = a + o, b + o  # the segment's local window
-            first, last = la // DAY, (lb - 1) // DAY
-            for d in range(first, last + 1):
-                day = days[d - base]
-                # The piece of this segment on date d: local date and offset constant.
-                starts.append(a if d == first else d * DAY - o)
-                wbefore.append(wcum[d + 1 - base])
-                ends.append(d * DAY + day[-1][1] - o if day else ulo - 1)
-                for s, e in day:
+            # Dates in local order, their intervals in order: sorted (the day before's night
+            # part precedes the date's own time, which starts where it ends).
+            for d in range(max(la // DAY - 1, base), (lb - 1) // DAY + 1):
+                for s, e in days[d - base]:
                     lo = d * DAY + s
                     hi = d * DAY + e
                     if lo < la:
@@ -354,44 +370,50 @@ class BusinessCalendar:
                         continue
                     lo -= o
                     hi -= o
-                    if points[-1] == lo:  # touching the previous stretch: extend it
-                        points[-1] = hi
+                    if edges[-1] == lo:  # touching the previous stretch: extend it
+                        edges[-1] = hi
                         total += hi - lo
-                        cum[-1] = total
+                        before[-1] = total
                     else:
-                        points.append(lo)
-                        cum.append(total)
+                        edges.append(lo)
+                        before.append(total)
                         total += hi - lo
-                        points.append(hi)
-                        cum.append(total)
-        points += [uhi, uhi]
-        cum += [total, total]
-        starts.append(uhi)
-        wbefore.append(0)
-        ends.append(0)
+                        edges.append(hi)
+                        before.append(total)
+        edges += [uhi, uhi]
+        before += [total, total]
         nk = (uhi - ulo) // DAY
         bucket = max(3600, total // max(nk, 1))
-        working = [0]
-        ti, ntrans = 0, len(trans)
+        closes = [0]
+        starts: list[int] = []
+        working: list[int] = []
+        day_close: list[int] = []
+        previous_close: int | None = None
         for k, day in enumerate(days):
+            midnight = (base + k) * DAY
+            first = self._wall_instants(midnight)[0]
+            starts.append(first if previous_close is None else max(first, previous_close))
             if day:
-                pos = (base + k) * DAY + day[-1][1]
-                while ti < ntrans and trans[ti] <= pos - 50_400:
-                    ti += 1
-                if ti == ntrans or trans[ti] > pos + 50_400:  # no change near: as wall_to_utc
-                    working.append(pos - offs[ti])
-                else:
-                    working.append(self.wall_to_utc(pos))
-        self._ulo, self._uhi, self._dlo, self._nK = ulo, uhi, base + 1, nk
-        self._P, self._C, self._total = points, cum, total
-        self._PD = [bisect.bisect_right(points, ulo + k * DAY) for k in range(nk + 1)]
-        self._BK = bucket
-        self._CE = [bisect.bisect_left(cum, b * bucket) for b in range(total // bucket + 2)]
-        self._Q, self._WB, self._X = starts, wbefore, ends
-        self._QD = [bisect.bisect_right(starts, ulo + k * DAY) for k in range(nk + 1)]
-        self._W, self._nW = working, len(working)
-        self._Wdt = [None] * len(working)
-        self._Pdt = [None] * len(points)
+                previous_close = self._close_instant(midnight + day[-1][1])
+                closes.append(previous_close)
+                day_close.append(previous_close)
+            else:
+                previous_close = None
+                day_close.append(ulo - 1)
+            working.append(len(closes) - 1)
+        self._range_start, self._range_end, self._range_days = ulo, uhi, nk
+        self._edges, self._open_before, self._open_total = edges, before, total
+        self._edges_by_day = [bisect.bisect_right(edges, ulo + k * DAY) for k in range(nk + 1)]
+        self._bucket = bucket
+        self._edges_by_bucket = [
+            bisect.bisect_left(before, b * bucket) for b in range(total // bucket + 2)
+        ]
+        self._receipt_starts, self._receipt_working_days = starts, working
+        self._receipt_close = day_close
+        self._receipts_by_day = [bisect.bisect_right(starts, ulo + k * DAY) for k in range(nk + 1)]
+        self._closes = closes
+        self._close_datetimes = [None] * len(closes)
+        self._edge_datetimes = [None] * len(edges)
 
     def _ensure_day(self, d: int) -> None:
         """Compile the years around local day ``d`` (a year either side, so the zone's
@@ -405,7 +427,7 @@ class BusinessCalendar:
         self._compile_days(min(self._y0, year - 1), max(self._y1, year + 1))
 
     def _cover(self, u: int) -> None:
-        """Compile the years needed for UTC second ``u`` to lie in ``[_ulo, _uhi)``."""
+        """Compile the years needed for UTC second ``u`` to lie in the UTC arrays' range."""
         self._ensure_day((u + 14 * 3600) // DAY)
         self._ensure_day((u - 14 * 3600) // DAY)
 
@@ -427,98 +449,30 @@ class BusinessCalendar:
     def _day(self, d: int) -> tuple[Interval, ...]:
         return self._days[d - self._base]
 
-    # --- zone segments ---------------------------------------------------------------------
-
     def _segment(self, u: int) -> tuple[int, int | None]:
         """(offset at UTC second ``u``, UTC second its segment ends or None if unknown yet)."""
         i = bisect.bisect_right(self._trans, u)
         end = self._trans[i] if i < len(self._trans) else None
         return self._offs[i], end
 
-    # --- the UTC-array lookups ------------------------------------------------------------
-    # The public methods inline these (a method call costs as much as a lookup) and fall back
-    # to the slow path, which compiles the years needed, outside the compiled range.
+    def _wall_instants(self, pos: int) -> tuple[int, int]:
+        """The first and the last UTC second reading local second ``pos`` (they differ in
+        the hour repeated when the clocks go back). A wall time skipped when they spring
+        forward reads as the change itself: the first instant after it."""
+        before = self._segment(pos - 50_400)[0]  # offsets lie within 14 hours
+        after = self._segment(pos + 50_400)[0]
+        if before == after:
+            return pos - before, pos - before
+        valid = [o for o in (before, after) if self._segment(pos - o)[0] == o]
+        if valid:
+            return pos - max(valid), pos - min(valid)
+        change = self._trans[bisect.bisect_right(self._trans, pos - after)]
+        return change, change
 
-    def _add_in_range(self, u: int, budget: int) -> int | None:
-        """``add_seconds`` if ``u`` and the deadline lie in the compiled range, else None."""
-        k = (u - self._ulo) // DAY
-        if 0 <= k < self._nK:
-            points, pd, cum = self._P, self._PD, self._C
-            i = _bisect_right(points, u, pd[k], pd[k + 1])
-            t = cum[i - 1] + budget
-            if i & 1:  # u lies in the open stretch starting at points[i - 1]
-                t += u - points[i - 1]
-            if t <= self._total:
-                ce = self._CE
-                b = t // self._BK
-                j = _bisect_left(cum, t, ce[b], ce[b + 1])  # odd: the end of t's stretch
-                return points[j] - cum[j] + t
-        return None
-
-    def _working_day_index(self, u: int, n: int) -> int | None:
-        """The index in ``_W`` of ``add_working_days_seconds(u, n)``, None outside."""
-        k = (u - self._ulo) // DAY
-        if n >= 0 and 0 <= k < self._nK:
-            qd = self._QD
-            i = _bisect_right(self._Q, u, qd[k], qd[k + 1]) - 1
-            want = self._WB[i] + (n or (0 if u < self._X[i] else 1))
-            if want < self._nW:
-                return want
-        return None
-
-    def _add_slow(self, u: int, budget: int) -> int:
-        start_year = from_utc_seconds(u).year
-        self._cover(u)
-        while (due := self._add_in_range(u, budget)) is None:
-            self._grow(start_year)
-        return due
-
-    def _working_day_slow(self, u: int, n: int) -> int:
-        if n < 0:
-            raise ValueError("a number of working days cannot be negative")
-        start_year = from_utc_seconds(u).year
-        self._cover(u)
-        while (want := self._working_day_index(u, n)) is None:
-            self._grow(start_year)
-        return want
-
-    # --- public API (UTC seconds) ----------------------------------------------------------
-
-    def add_seconds(self, start: int, budget: int) -> int:
-        """The UTC second at which ``budget`` seconds of open time have passed since ``start``."""
-        if budget <= 0:
-            return start
-        k = (start - self._ulo) // DAY
-        if 0 <= k < self._nK:  # inline _add_in_range
-            points, pd, cum = self._P, self._PD, self._C
-            i = _bisect_right(points, start, pd[k], pd[k + 1])
-            t = cum[i - 1] + budget
-            if i & 1:
-                t += start - points[i - 1]
-            if t <= self._total:
-                ce = self._CE
-                b = t // self._BK
-                j = _bisect_left(cum, t, ce[b], ce[b + 1])
-                return points[j] - cum[j] + t
-        return self._add_slow(start, budget)
-
-    def between_seconds(self, a: int, b: int) -> int:
-        """Open seconds between UTC seconds ``a`` and ``b`` (0 if ``b <= a``)."""
-        if b <= a:
-            return 0
-        ulo = self._ulo
-        if not (ulo <= a and b < self._uhi):
-            self._cover(a)
-            self._cover(b)
-            ulo = self._ulo
-        points, pd, cum = self._P, self._PD, self._C
-        k = (a - ulo) // DAY
-        i = _bisect_right(points, a, pd[k], pd[k + 1])
-        ca = cum[i - 1] + a - points[i - 1] if i & 1 else cum[i - 1]
-        k = (b - ulo) // DAY
-        i = _bisect_right(points, b, pd[k], pd[k + 1])
-        cb = cum[i - 1] + b - points[i - 1] if i & 1 else cum[i - 1]
-        return cb - ca
+    def _close_instant(self, end: int) -> int:
+        """The UTC second an open interval ending at local second ``end`` closes: after the
+        last reading of its last open second (in the repeated hour, the second one)."""
+        return self._wall_instants(end - 1)[1] + 1
 
     def to_local(self, u: int) -> int:
         self._ensure_day(u // DAY)
@@ -528,26 +482,94 @@ class BusinessCalendar:
     def wall_to_utc(self, pos: int) -> int:
         """A local second as UTC (an ambiguous wall time: its first occurrence; a wall time
         in a spring-forward gap: read with the offset before the change)."""
-        before = self._segment(pos - 50_400)[0]  # offsets 14 hours either side
-        after = self._segment(pos + 50_400)[0]
-        if before == after:
+        before = self._segment(pos - 50_400)[0]
+        first, _last = self._wall_instants(pos)
+        if self._segment(first)[0] + first != pos:  # skipped
             return pos - before
-        valid = [o for o in (before, after) if self._segment(pos - o)[0] == o]
-        if len(valid) == 2:  # ambiguous: the first occurrence is the larger offset
-            return pos - max(valid)
-        return pos - (valid[0] if valid else before)
+        return first
+
+    # --- the lookups (one copy each; outside the compiled range they answer None) -----------
+
+    def _deadline_edge(self, u: int, budget: int) -> tuple[int, int] | None:
+        """``(j, back)``: ``budget`` open seconds after ``u`` are reached ``back`` seconds
+        before ``_edges[j]`` (the end of that stretch); None outside the compiled range."""
+        k = (u - self._range_start) // DAY
+        if 0 <= k < self._range_days:
+            edges, by_day, before = self._edges, self._edges_by_day, self._open_before
+            i = _bisect_right(edges, u, by_day[k], by_day[k + 1])
+            t = before[i - 1] + budget
+            if i & 1:  # u lies in the open stretch starting at edges[i - 1]
+                t += u - edges[i - 1]
+            if t <= self._open_total:
+                by_bucket = self._edges_by_bucket
+                b = t // self._bucket
+                j = _bisect_left(before, t, by_bucket[b], by_bucket[b + 1])  # odd: an end
+                return j, before[j] - t
+        return None
+
+    def _open_seconds_to(self, u: int) -> int:
+        """Open seconds from the range's start to ``u`` (compiled range only)."""
+        k = (u - self._range_start) // DAY
+        edges = self._edges
+        i = _bisect_right(edges, u, self._edges_by_day[k], self._edges_by_day[k + 1])
+        if i & 1:
+            return self._open_before[i - 1] + u - edges[i - 1]
+        return self._open_before[i - 1]
+
+    def _close_index(self, u: int, n: int) -> int | None:
+        """The index in ``_closes`` of ``add_working_days_seconds(u, n)``, None outside."""
+        k = (u - self._range_start) // DAY
+        if n >= 0 and 0 <= k < self._range_days:
+            by_day = self._receipts_by_day
+            i = _bisect_right(self._receipt_starts, u, by_day[k], by_day[k + 1]) - 1
+            want = self._receipt_working_days[i] + (n or (0 if u < self._receipt_close[i] else 1))
+            if want < len(self._closes):
+                return want
+        return None
+
+    def _deadline_slow(self, u: int, budget: int) -> tuple[int, int]:
+        """``_deadline_edge`` after compiling the years it needs."""
+        start_year = from_utc_seconds(u).year
+        self._cover(u)
+        while (found := self._deadline_edge(u, budget)) is None:
+            self._grow(start_year)
+        return found
+
+    def _working_day_slow(self, u: int, n: int) -> int:
+        """``_close_index`` after compiling the years it needs."""
+        if n < 0:
+            raise ValueError("a number of working days cannot be negative")
+        start_year = from_utc_seconds(u).year
+        self._cover(u)
+        while (found := self._close_index(u, n)) is None:
+            self._grow(start_year)
+        return found
+
+    # --- public API (UTC seconds) ----------------------------------------------------------
+
+    def add_seconds(self, start: int, budget: int) -> int:
+        """The UTC second at which ``budget`` seconds of open time have passed since ``start``."""
+        if budget <= 0:
+            return start
+        j, back = self._deadline_edge(start, budget) or self._deadline_slow(start, budget)
+        return self._edges[j] - back
+
+    def between_seconds(self, a: int, b: int) -> int:
+        """Open seconds between UTC seconds ``a`` and ``b`` (0 if ``b <= a``)."""
+        if b <= a:
+            return 0
+        if not (self._range_start <= a and b < self._range_end):
+            self._cover(a)
+            self._cover(b)
+        return self._open_seconds_to(b) - self._open_seconds_to(a)
 
     def add_working_days_seconds(self, start: int, n: int) -> int:
-        """See the module docstring: the end of the n-th working day after start's date."""
-        k = (start - self._ulo) // DAY
-        if n >= 0 and 0 <= k < self._nK:  # inline _working_day_index
-            qd = self._QD
-            i = _bisect_right(self._Q, start, qd[k], qd[k + 1]) - 1
-            want = self._WB[i] + (n or (0 if start < self._X[i] else 1))
-            if want < self._nW:
-                return self._W[want]
-        want = self._working_day_slow(start, n)  # recompiles: read _W afterwards
-        return self._W[want]
+        """See the module docstring: the close of the n-th working day after the day of
+        receipt."""
+        m = self._close_index(start, n)
+        if m is None:
+            m = self._working_day_slow(start, n)  # recompiles: read _closes afterwards
+        return self._closes[m]
 
     def add_calendar_days_seconds(self, start: int, n: int) -> int:
         """The same wall-clock time ``n`` dates later."""
@@ -560,35 +582,23 @@ class BusinessCalendar:
     def add(self, start: datetime, seconds: int) -> datetime:
         try:  # utc_seconds(start), inline
             delta = start - _EPOCH_UTC
+            u = delta.days * DAY + delta.seconds
         except TypeError:
-            delta = timedelta(seconds=utc_seconds(start))
-        u = delta.days * DAY + delta.seconds
+            u = utc_seconds(start)
         if seconds <= 0:
             return _fromts(u, UTC)
-        k = delta.days - self._dlo  # (u - _ulo) // DAY
-        if 0 <= k < self._nK:  # inline _add_in_range
-            points, pd, cum = self._P, self._PD, self._C
-            i = _bisect_right(points, u, pd[k], pd[k + 1])
-            t = cum[i - 1] + seconds
-            if i & 1:
-                t += u - points[i - 1]
-            if t <= self._total:
-                ce = self._CE
-                b = t // self._BK
-                j = _bisect_left(cum, t, ce[b], ce[b + 1])
-                due = self._Pdt[j]  # the stretch's end as a datetime, kept: they repeat
-                if due is None:
-                    due = self._Pdt[j] = _fromts(points[j], UTC)
-                back = cum[j] - t  # the deadline lies this far before the stretch's end
-                if back:
-                    step = _STEPS.get(back)
-                    if step is None:
-                        if back >= DAY:
-                            return _fromts(points[j] - back, UTC)
-                        step = _STEPS[back] = timedelta(seconds=back)
-                    return due - step
-                return due
-        return _fromts(self._add_slow(u, seconds), UTC)
+        j, back = self._deadline_edge(u, seconds) or self._deadline_slow(u, seconds)
+        due = self._edge_datetimes[j]  # the stretch's end as a datetime, kept: they repeat
+        if due is None:
+            due = self._edge_datetimes[j] = _fromts(self._edges[j], UTC)
+        if not back:
+            return due
+        step = _STEPS.get(back)
+        if step is None:
+            if back >= DAY:
+                return _fromts(self._edges[j] - back, UTC)
+            step = _STEPS[back] = timedelta(seconds=back)
+        return due - step
 
     def between(self, a: datetime, b: datetime) -> int:
         return self.between_seconds(utc_seconds(a), utc_seconds(b))
@@ -596,21 +606,15 @@ class BusinessCalendar:
     def add_working_days(self, start: datetime, n: int) -> datetime:
         try:  # utc_seconds(start), inline
             delta = start - _EPOCH_UTC
+            u = delta.days * DAY + delta.seconds
         except TypeError:
-            delta = timedelta(seconds=utc_seconds(start))
-        u = delta.days * DAY + delta.seconds
-        k = delta.days - self._dlo  # (u - _ulo) // DAY
-        if n >= 0 and 0 <= k < self._nK:  # inline _working_day_index
-            qd = self._QD
-            i = _bisect_right(self._Q, u, qd[k], qd[k + 1]) - 1
-            want = self._WB[i] + (n or (0 if u < self._X[i] else 1))
-            if want >= self._nW:
-                want = self._working_day_slow(u, n)
-        else:
-            want = self._working_day_slow(u, n)
-        due = self._Wdt[want]
+            u = utc_seconds(start)
+        m = self._close_index(u, n)
+        if m is None:
+            m = self._working_day_slow(u, n)
+        due = self._close_datetimes[m]
         if due is None:
-            due = self._Wdt[want] = _fromts(self._W[want], UTC)
+            due = self._close_datetimes[m] = _fromts(self._closes[m], UTC)
         return due
 
     def add_calendar_days(self, start: datetime, n: int) -> datetime:
@@ -619,23 +623,52 @@ class BusinessCalendar:
     def is_open(self, at: datetime) -> bool:
         pos = self.to_local(utc_seconds(at))
         d = pos // DAY
+        self._ensure_day(d - 1)
         r = pos - d * DAY
-        return any(s <= r < e for s, e in self._day(d))
+        return any(s <= r < e for s, e in self._day(d)) or any(
+            s <= r + DAY < e for s, e in self._day(d - 1)
+        )
+
+    def _local_intervals(self, d0: int, days: int) -> list[tuple[int, int, int]]:
+        """(date, from, to) in local seconds: the open time of the dates ``[d0, d0 + days)``
+        and the part after ``d0``'s midnight of the day before's."""
+        self._ensure_day(d0 + days + 1)
+        self._ensure_day(d0 - 1)
+        out: list[tuple[int, int, int]] = []
+        for d in range(d0 - 1, d0 + days):
+            for s, e in self._day(d):
+                a, b = max(d * DAY + s, d0 * DAY), d * DAY + e
+                if a < b:
+                    out.append((d, a, b))
+        return out
 
     def openings(self, start: datetime, days: int) -> list[tuple[datetime, datetime]]:
-        """The open wall-clock intervals of ``days`` dates from start's date (naive local
+        """The open wall-clock intervals from start's date for ``days`` dates (naive local
         datetimes; adjacent intervals across midnight are joined), for previews."""
         d0 = self.to_local(utc_seconds(start)) // DAY
-        self._ensure_day(d0 + days + 1)
         out: list[tuple[int, int]] = []
-        for d in range(d0, d0 + days):
-            for s, e in self._day(d):
-                a, b = d * DAY + s, d * DAY + e
-                if out and out[-1][1] == a:
-                    out[-1] = (out[-1][0], b)
-                else:
-                    out.append((a, b))
+        for _d, a, b in self._local_intervals(d0, days):
+            if out and out[-1][1] == a:
+                out[-1] = (out[-1][0], b)
+            else:
+                out.append((a, b))
         return [
             (_EPOCH_NAIVE + timedelta(seconds=a), _EPOCH_NAIVE + timedelta(seconds=b))
             for a, b in out
         ]
+
+    def working_days_open_between(self, a: datetime, b: datetime) -> int:
+        """How many working days have open time between ``a`` and ``b`` (started working
+        days of a delay)."""
+        ua, ub = utc_seconds(a), utc_seconds(b)
+        if ub <= ua:
+            return 0
+        d0 = self.to_local(ua) // DAY
+        span = (self.to_local(ub) // DAY) - d0 + 1
+        dates: set[int] = set()
+        for d, s, e in self._local_intervals(d0, span):
+            lo = max(self._wall_instants(s)[0], ua)
+            hi = min(self._close_instant(e), ub)
+            if lo < hi and self.between_seconds(lo, hi) > 0:
+                dates.add(d)
+        return len(dates)

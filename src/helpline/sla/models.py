@@ -465,3 +465,96 @@ class PenaltyRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StatementImmutable(Exception):
+    """An issued penalty statement is never changed: later changes are adjustment lines of
+    the month in which they become known."""
+
+
+class PenaltyStatement(models.Model):
+    """An issued monthly penalty statement: numbered per tenant without gaps, its lines and
+    totals stored as they were issued, never changed afterwards."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="sla_penalty_statements",
+        verbose_name=_("organisation"),
+    )
+    number = models.PositiveIntegerField(_("number"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    period_start = models.DateTimeField(_("period start"))
+    period_end = models.DateTimeField(_("period end"))
+    issued_at = models.DateTimeField(_("issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_by_label = models.CharField(_("issued by"), max_length=200, blank=True)
+    #: Per rule, as issued: rule_id, name, kind, currency, monthly_cap, gross, net.
+    rules = models.JSONField(_("rule totals"), default=list)
+    #: Per currency, the total after caps (decimal strings).
+    totals = models.JSONField(_("totals"), default=dict)
+
+    class Meta:
+        verbose_name = _("penalty statement")
+        verbose_name_plural = _("penalty statements")
+        ordering = ["organization", "number"]
+        constraints: ClassVar[list[models.BaseConstraint]] = [
+            models.UniqueConstraint(
+                fields=["organization", "number"], name="sla_statement_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "year", "month"], name="sla_statement_month_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.year:04d}-{self.month:02d})"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise StatementImmutable("an issued penalty statement cannot be changed")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class PenaltyStatementLine(models.Model):
+    """One line of an issued statement: a breach of the month, or an adjustment to a breach
+    billed in an earlier month (``adjusts_year``/``adjusts_month`` name that month)."""
+
+    statement = models.ForeignKey(PenaltyStatement, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    clock = models.ForeignKey(
+        Clock, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    case_id = models.BigIntegerField(_("case"))
+    protocol = models.CharField(_("protocol"), max_length=64)
+    title = models.CharField(_("title"), max_length=300, blank=True)
+    target_kind = models.CharField(_("target"), max_length=16, choices=TargetKind.choices)
+    due_at = models.DateTimeField(_("due"))
+    actual_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    delay_seconds = models.BigIntegerField(_("delay (seconds)"))
+    delay_working_days = models.IntegerField(_("working days late"))
+    #: rule id (as a string) -> amount (decimal string)
+    amounts = models.JSONField(_("amounts"), default=dict)
+    adjusts_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    adjusts_month = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("penalty statement line")
+        verbose_name_plural = _("penalty statement lines")
+        ordering = ["statement", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.protocol} {self.target_kind}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise StatementImmutable("an issued penalty statement cannot be changed")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -421,7 +422,8 @@ def on_message(*, case: Any, direction: str, now: datetime) -> None:
 def on_case_reclassified(*, case: Any, now: datetime) -> None:
     """Urgency, severity, type, topic, channel or queue changed: match the policy again and
     recompute every unfinished clock from its start with the new targets and calendar (a
-    deadline moved into the future is no longer breached or warned)."""
+    deadline moved into the future is no longer breached or warned); a target the new policy
+    adds starts now."""
     ctx = _context_for(case)
     session = _Session(case, ctx)
     for clock in list(session.clocks):
@@ -446,7 +448,9 @@ def on_case_reclassified(*, case: Any, now: datetime) -> None:
             continue
         if case.status in _CLOSING_STATUSES:
             continue
-        session.start(kind, case.created_at)
+        # A target the case did not have starts when it starts to apply, not at the
+        # opening: a case made an emergency an hour in is not an hour late already.
+        session.start(kind, now)
     session.save()
 
 
@@ -655,3 +659,96 @@ def bump_calendar(*, calendar: Calendar, actor: Actor, recompute: bool = True) -
     if not recompute:
         return 0
     return recompute_calendar_clocks(calendar=calendar)
+
+
+# --- penalty statements ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_statement(
+    *, org: Any, year: int, month: int, actor: Actor, now: datetime | None = None
+) -> Any:
+    """Issue the month's penalty statement: store the draft's lines and totals as they are
+    now, under the tenant's next number (gap-free: the organisation row is locked while it is
+    taken), and audit it. Only a month that is over and, once a first statement exists, the
+    month after the last one issued; the statement never changes afterwards (later changes become
+    adjustment lines of the month in which they are known)."""
+    from helpline.sla import selectors
+    from helpline.sla.models import PenaltyStatement, PenaltyStatementLine
+    from helpline.tenancy.models import Organization
+
+    now = now or timezone.now()
+    Organization.objects.select_for_update().get(pk=org.pk)
+    start, end = selectors.month_bounds(org, year, month)
+    if end > now:
+        raise FieldValidationError(month=_("A month can be issued once it is over."))
+    issued = PenaltyStatement.objects.filter(organization=org)
+    if issued.filter(year=year, month=month).exists():
+        raise FieldValidationError(month=_("This month's statement has already been issued."))
+    if issued.filter(Q(year__gt=year) | Q(year=year, month__gt=month)).exists():
+        raise FieldValidationError(
+            month=_("A later month has already been issued: statements are issued in order.")
+        )
+    latest = issued.order_by("-number").values_list("number", "year", "month").first()
+    last = 0
+    if latest is not None:
+        last, last_year, last_month = latest
+        expected = (last_year + last_month // 12, last_month % 12 + 1)
+        if (year, month) != expected:
+            # A month skipped would leave its breaches billed in no statement.
+            raise FieldValidationError(
+                month=_("Issue %(month)s first: statements are issued month after month.")
+                % {"month": f"{expected[0]:04d}-{expected[1]:02d}"}
+            )
+    draft = selectors.draft_statement(org=org, year=year, month=month, now=now)
+    statement = PenaltyStatement.objects.create(
+        organization=org,
+        number=last + 1,
+        year=year,
+        month=month,
+        period_start=start,
+        period_end=end,
+        issued_at=now,
+        issued_by_id=actor.user_id,
+        issued_by_label=actor.label[:200],
+        rules=[
+            {
+                "rule_id": r.rule_id,
+                "name": r.name,
+                "kind": r.kind,
+                "currency": r.currency,
+                "monthly_cap": str(r.monthly_cap) if r.monthly_cap is not None else None,
+                "gross": str(r.gross),
+                "net": str(r.net),
+            }
+            for r in draft.rules
+        ],
+        totals={currency: str(amount) for currency, amount in draft.totals.items()},
+    )
+    PenaltyStatementLine.objects.bulk_create(
+        PenaltyStatementLine(
+            statement=statement,
+            position=position,
+            clock_id=line.clock_id,
+            case_id=line.case_id,
+            protocol=line.protocol,
+            title=line.title[:300],
+            target_kind=line.target_kind,
+            due_at=line.due_at,
+            actual_at=line.actual_at,
+            delay_seconds=line.delay_seconds,
+            delay_working_days=line.delay_working_days,
+            amounts={str(k): str(v) for k, v in line.amounts.items()},
+            adjusts_year=line.adjusts[0] if line.adjusts else None,
+            adjusts_month=line.adjusts[1] if line.adjusts else None,
+        )
+        for position, line in enumerate(draft.lines, start=1)
+    )
+    audit.record_create(
+        org_id=org.pk,
+        actor=actor,
+        instance=statement,
+        fields=["number", "year", "month", "issued_at", "totals"],
+        at=now,
+    )
+    return statement

@@ -15,17 +15,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from helpline.cases import selectors as case_selectors
-from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
 from helpline.sla import selectors, services
 from helpline.sla.models import Weekday
 from helpline.tenancy.models import Membership, Role
-from helpline.tenancy.web import DeskRequest, base_context, org_view
+from helpline.tenancy.permissions import Action, may, require
+from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 SUPERVISING_ROLES = {Role.SUPERVISOR, Role.ADMIN}
 
@@ -95,32 +96,66 @@ def _statement(request: DeskRequest, membership: Membership) -> selectors.Statem
 @require_GET
 def statement(request: DeskRequest, membership: Membership) -> HttpResponse:
     st = _statement(request, membership)
-    return render(request, "sla/statement.html", {**base_context(request, membership), "st": st})
+    month_over = st.end <= timezone.now()
+    context = {
+        **base_context(request, membership),
+        "st": st,
+        "can_issue": may(membership, Action.ISSUE_STATEMENTS) and not st.is_issued and month_over,
+    }
+    return render(request, "sla/statement.html", context)
+
+
+@org_view
+@require_POST
+def issue_statement(request: DeskRequest, membership: Membership) -> HttpResponse:
+    """Issue the month's statement (supervisors and administrators): numbered, stored,
+    never changed afterwards."""
+    from django.contrib import messages
+
+    require(membership, Action.ISSUE_STATEMENTS)
+    year, month = _month(request)
+    try:
+        issued = services.issue_statement(
+            org=membership.organization, year=year, month=month, actor=request_actor(request)
+        )
+        messages.success(request, _("Statement no. %(number)s issued.") % {"number": issued.number})
+    except FieldValidationError as exc:
+        messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))
+    return redirect(
+        reverse("sla:statement", args=[membership.organization.slug])
+        + f"?month={year:04d}-{month:02d}"
+    )
+
+
+def _money(amount: object) -> str:
+    return "" if amount is None else str(amount)
 
 
 @org_view
 @require_GET
 def statement_csv(request: DeskRequest, membership: Membership) -> HttpResponse:
+    """One row per line, one column per penalty rule (its amount on that line), then the
+    totals: before the caps, the caps, after the caps (each rule's figure in its own column,
+    the grand total in the last one), one row per currency if several, and a note for each
+    rule whose lines add up to more than its capped total."""
     st = _statement(request, membership)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="sla-penalties-{membership.organization.slug}-{st.label}.csv"'
     )
     writer = csv.writer(response)
-    rules = [r.rule for r in st.rules]
-    writer.writerow(
-        [
-            _("Protocol"),
-            _("Title"),
-            _("Target"),
-            _("Due"),
-            _("Met at"),
-            _("Delay (hours)"),
-            _("Working days late"),
-            *[r.name for r in rules],
-            _("Total"),
-        ]
-    )
+    rules = st.rules
+    lead = [
+        _("Protocol"),
+        _("Title"),
+        _("Target"),
+        _("Due"),
+        _("Met at"),
+        _("Delay (hours)"),
+        _("Working days late"),
+        _("Adjusts month"),
+    ]
+    writer.writerow([*lead, *[f"{r.name} ({r.currency})" for r in rules], _("Total")])
     for line in st.lines:
         writer.writerow(
             [
@@ -131,14 +166,60 @@ def statement_csv(request: DeskRequest, membership: Membership) -> HttpResponse:
                 _local(line.actual_at) if line.actual_at else _("still open"),
                 line.delay_hours,
                 line.delay_working_days,
-                *[line.amounts.get(r.pk, "") for r in rules],
+                line.adjusts_label,
+                *[_money(line.amounts.get(r.rule_id)) for r in rules],
                 line.total,
             ]
         )
-    for total in st.rules:
+    pad = [""] * (len(lead) - 1)
+    currencies = sorted(st.totals)
+    single = len(currencies) == 1
+    gross, net = st.gross_totals, st.totals
+    writer.writerow(
+        [
+            _("Total before cap"),
+            *pad,
+            *[r.gross for r in rules],
+            gross[currencies[0]] if single else "",
+        ]
+    )
+    writer.writerow([_("Monthly cap"), *pad, *[_money(r.monthly_cap) for r in rules], ""])
+    writer.writerow(
+        [
+            _("Total after cap"),
+            *pad,
+            *[r.net for r in rules],
+            net[currencies[0]] if single else "",
+        ]
+    )
+    for currency in currencies:
         writer.writerow(
-            [_("Total"), total.rule.name, "", "", "", "", "", "", total.net, total.rule.currency]
+            [
+                _("Grand total (%(currency)s)") % {"currency": currency},
+                *pad,
+                *["" for _r in rules],
+                net[currency],
+            ]
         )
+    for r in st.capped_rules:
+        writer.writerow(
+            [
+                _(
+                    "Capped: the lines of %(rule)s add up to %(gross)s %(currency)s, "
+                    "more than its monthly cap; %(net)s %(currency)s is due."
+                )
+                % {"rule": r.name, "gross": r.gross, "net": r.net, "currency": r.currency}
+            ]
+        )
+    if st.is_issued:
+        writer.writerow(
+            [
+                _("Statement no. %(number)s issued on %(at)s")
+                % {"number": st.number, "at": _local(st.issued_at) if st.issued_at else ""}
+            ]
+        )
+    else:
+        writer.writerow([_("Draft: not issued, computed live")])
     return response
 
 
@@ -171,7 +252,7 @@ def on_site(request: DeskRequest, membership: Membership, case_id: int) -> HttpR
 
     case = case_selectors.get_case(org=membership.organization, case_id=case_id)
     try:
-        services.record_on_site(case=case, actor=Actor.for_user(request.user))
+        services.record_on_site(case=case, actor=request_actor(request))
         messages.success(request, _("Arrival on site recorded."))
     except FieldValidationError as exc:
         messages.error(request, " ".join(m for msgs in exc.errors.values() for m in msgs))

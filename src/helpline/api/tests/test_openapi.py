@@ -58,6 +58,7 @@ EXPECTED = {
     "/api/v1/sla/at-risk": {"get"},
     "/api/v1/sla/statement": {"get"},
     "/api/v1/settings/notifications": {"get", "patch"},
+    "/api/v1/sla/statement/issue": {"post"},
 }
 
 

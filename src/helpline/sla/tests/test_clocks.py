@@ -295,3 +295,30 @@ def test_opening_a_case_with_a_policy_costs_a_fixed_number_of_queries(tenant_a):
             open_case(tenant_a)
         counts.append(len([q for q in ctx.captured_queries if "sla_" in q["sql"]]))
     assert counts[0] == counts[1] <= 7, counts
+
+
+def test_a_target_added_by_reclassification_starts_when_it_starts_to_apply(tenant_a):
+    """Issue 14, point 11: a case made an emergency an hour after opening gets its on-site
+    clock from that moment (2 hours to go), not from the opening (breached at once)."""
+    cal = rome_calendar(tenant_a.org)
+    policy(tenant_a.org, cal)
+    emergency = Policy.objects.create(
+        organization=tenant_a.org, name="emergency", urgency="emergency", position=1
+    )
+    PolicyTarget.objects.create(
+        policy=emergency,
+        kind=TargetKind.ON_SITE,
+        amount=2,
+        unit=TargetUnit.HOURS,
+        business_time=False,
+    )
+    case = open_case(tenant_a)
+    later = MON_9 + timedelta(hours=1)
+    cases.change_urgency(case=case, actor=tenant_a.actor, urgency="emergency", now=later)
+    on_site = clock(case, TargetKind.ON_SITE)
+    assert on_site.started_at == later
+    assert on_site.due_at == later + timedelta(hours=2)
+    assert on_site.breached_at is None
+    tick(now=later + timedelta(minutes=1))
+    on_site.refresh_from_db()
+    assert on_site.breached_at is None

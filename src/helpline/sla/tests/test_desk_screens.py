@@ -129,15 +129,16 @@ def test_penalty_statement_lists_every_breach_with_amounts_and_caps(tenant_a, br
     from helpline.sla.selectors import penalty_statement
 
     st = penalty_statement(org=tenant_a.org, year=2026, month=3)
-    by_target = {line.clock.kind: line for line in st.lines}
+    by_target = {line.target_kind: line for line in st.lines}
     assert set(by_target) == {TargetKind.FIRST_RESPONSE, TargetKind.RESOLUTION}
     assert by_target[TargetKind.FIRST_RESPONSE].delay_seconds == 3600
-    assert by_target[TargetKind.FIRST_RESPONSE].total == Decimal("15.00")  # 1 h + breach
+    # "Per breached case": the case is charged once, on its first breach.
+    assert by_target[TargetKind.FIRST_RESPONSE].total == Decimal("15.00")  # 1 h + the case
     assert by_target[TargetKind.RESOLUTION].delay_working_days == 2
-    assert by_target[TargetKind.RESOLUTION].total == Decimal("205.00")  # 2 days + breach
-    totals = {r.rule.name: (r.gross, r.net) for r in st.rules}
+    assert by_target[TargetKind.RESOLUTION].total == Decimal("200.00")  # 2 days
+    totals = {r.name: (r.gross, r.net) for r in st.rules}
     assert totals["Late resolution"] == (Decimal("200.00"), Decimal("150"))
-    assert st.totals == {"EUR": Decimal("10.00") + Decimal("150") + Decimal("10.00")}
+    assert st.totals == {"EUR": Decimal("10.00") + Decimal("150") + Decimal("5.00")}
     assert penalty_statement(org=tenant_a.org, year=2026, month=4).lines == []
 
 
