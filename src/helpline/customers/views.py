@@ -3,7 +3,8 @@ checks, account changes, consents, export, erasure and import.
 
 Thin views over ``customers.selectors``/``services``/``identity``/``gdpr``/``importer``,
 resolved through the desk's ``org_view`` (another tenant's slug or id is a 404; POST by a
-read-only role is a 403). Forms post and redirect back to the customer page with a flash
+read-only role is a 403); export, erasure and import check their action in the permission
+matrix. Forms post and redirect back to the customer page with a flash
 message; a service's field errors are shown the same way, naming the field.
 """
 
@@ -30,6 +31,7 @@ from helpline.customers.models import (
 from helpline.customers.search import search
 from helpline.lib.errors import DomainError, FieldValidationError, NotFound
 from helpline.tenancy.models import Membership
+from helpline.tenancy.permissions import Action, require
 from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 #: Results shown on the search page.
@@ -211,7 +213,8 @@ def consent_record(request: DeskRequest, membership: Membership, customer_id: in
 def export(
     request: DeskRequest, membership: Membership, customer_id: int, fmt: str
 ) -> HttpResponse:
-    """The GDPR export as JSON or PDF (a download)."""
+    """The GDPR export as JSON or PDF (a download): ``Action.EXPORT_CUSTOMERS``."""
+    require(membership, Action.EXPORT_CUSTOMERS)
     if fmt not in ("json", "pdf"):
         raise Http404(_("Unknown format."))
     data = gdpr.export_data(org=membership.organization, customer_id=customer_id)
@@ -227,6 +230,7 @@ def export(
 @org_view
 @require_POST
 def erase(request: DeskRequest, membership: Membership, customer_id: int) -> HttpResponse:
+    require(membership, Action.ERASE_CUSTOMERS)
     customer = selectors.get_customer(org=membership.organization, customer_id=customer_id)
     if request.POST.get("confirm") != "1":
         messages.error(request, _("Tick the box to confirm the erasure."))
@@ -245,6 +249,7 @@ def erase(request: DeskRequest, membership: Membership, customer_id: int) -> Htt
 @org_view
 def import_page(request: DeskRequest, membership: Membership) -> HttpResponse:
     """Upload a CSV or XLSX file; a dry run (ticked by default) only reports."""
+    require(membership, Action.IMPORT_CUSTOMERS)
     context: dict[str, Any] = {**base_context(request, membership), "columns": importer.COLUMNS}
     if request.method == "POST":
         upload = request.FILES.get("file")

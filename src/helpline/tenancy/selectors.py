@@ -57,10 +57,13 @@ def membership_for_token(raw: str) -> Membership | None:
 
 
 def operators_for(*, org: Organization) -> QuerySet[Membership]:
-    from helpline.tenancy.models import WRITING_ROLES
+    """The active members who may work cases: the choices of an assignee."""
+    from helpline.tenancy.permissions import Action, roles_for
 
     return (
-        Membership.objects.filter(organization=org, is_active=True, role__in=WRITING_ROLES)
+        Membership.objects.filter(
+            organization=org, is_active=True, role__in=roles_for(Action.WRITE_CASES)
+        )
         .select_related("user")
         .order_by("user__username")
     )
