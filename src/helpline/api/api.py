@@ -13,6 +13,7 @@ from helpline.cases.api import router as cases_router
 from helpline.customers.api import router as customers_router
 from helpline.routing.api import router as routing_router
 from helpline.sla.api import router as sla_router
+from helpline.tenancy.api import router as users_router
 
 api = NinjaAPI(
     title="Helpline API",
@@ -32,6 +33,7 @@ api.add_router("", cases_router)
 api.add_router("", customers_router)
 api.add_router("", routing_router)
 api.add_router("", sla_router)
+api.add_router("", users_router)
 
 
 def docs(request: HttpRequest) -> HttpResponse:

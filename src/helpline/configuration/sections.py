@@ -41,7 +41,15 @@ GROUPS = [
 ]
 
 #: Every screen of the settings area. Helpers of each area append their sections here.
-SECTIONS: list[Section] = []
+SECTIONS: list[Section] = [
+    Section(
+        "configuration:users",
+        _("Users and access"),
+        "organisation",
+        Action.MANAGE_USERS,
+        _("Invite people, change roles, deactivate members, reset passwords, API tokens."),
+    ),
+]
 
 
 def visible_sections(membership: Membership) -> list[tuple[Group, list[Section]]]:

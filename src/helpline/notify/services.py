@@ -26,7 +26,13 @@ from django.utils.translation import gettext as _
 
 from helpline.cases.choices import Channel, MessageDirection
 from helpline.cases.models import Case, Message
-from helpline.notify.models import MailTemplate, OutboundEmail, OutboundState, TemplateKind
+from helpline.notify.models import (
+    ACCOUNT_KIND,
+    MailTemplate,
+    OutboundEmail,
+    OutboundState,
+    TemplateKind,
+)
 
 _ENGINE = Engine(autoescape=False)
 _STATUS_SALT = "helpline.portal.case-status"
@@ -284,3 +290,27 @@ def queue_reply(*, message: Message, now: datetime | None = None) -> OutboundEma
     return _queue(
         case=message.case, kind=TemplateKind.REPLY, body=message.body, message=message, now=now
     )
+
+
+def queue_account_mail(
+    *, org_id: int, to_address: str, subject: str, body: str, now: datetime | None = None
+) -> OutboundEmail:
+    """Queue a mail about a user's access (an invitation, a password reset link) in the
+    outbox, in the caller's transaction: it is sent with the rest, with retries."""
+    now = now or timezone.now()
+    sender = settings.DEFAULT_FROM_EMAIL
+    row = OutboundEmail(
+        organization_id=org_id,
+        case=None,
+        kind=ACCOUNT_KIND,
+        from_address=sender,
+        to_address=to_address,
+        subject=" ".join(subject.split())[:255],
+        body=body,
+        message_id=_new_message_id(sender),
+        state=OutboundState.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    row.save(force_insert=True)
+    return row

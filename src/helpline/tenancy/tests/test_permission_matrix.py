@@ -309,6 +309,7 @@ PROBES: dict[Action, list[tuple[str, Probe]]] = {
     Action.CHANGE_RETENTION: [("api retention policy", change_retention_api)],
     Action.VIEW_SETTINGS: [("desk settings index", desk_get("configuration:index"))],
     Action.MANAGE_SLA: [("api sla calendar", manage_sla_api)],
+    Action.MANAGE_USERS: [("api users", api_get("/api/v1/settings/users"))],
 }
 
 
