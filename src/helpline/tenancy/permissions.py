@@ -64,9 +64,9 @@ DESCRIPTIONS: Mapping[Action, str | Promise] = {
     Action.VIEW_SETTINGS: _("Open the settings area"),
     Action.MANAGE_USERS: _("Invite users, change roles, manage API tokens"),
     Action.MANAGE_CHANNELS: _("Configure mailboxes, chat, web form and privacy notices"),
-    Action.MANAGE_CATALOGUE: _("Configure topics, queues, skills and calendars"),
+    Action.MANAGE_CATALOGUE: _("Configure topics, queues and skills"),
     Action.MANAGE_ROUTING: _("Configure routing rules"),
-    Action.MANAGE_SLA: _("Configure SLA policies and calendars"),
+    Action.MANAGE_SLA: _("Configure SLA policies and business calendars"),
     Action.MANAGE_TEMPLATES: _("Edit mail templates"),
 }
 
@@ -134,6 +134,22 @@ def may_end_chat(membership: Membership | None, *, handled_by: int | None) -> bo
         and handled_by is not None
         and handled_by == membership.user_id
     )
+
+
+def matrix_table() -> str:
+    """The matrix as a Markdown table (in English): docs/permissions.md carries it, and a
+    test keeps the two in step."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        head = ["Action", "What it allows", *(str(role.label) for role in Role)]
+        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for action in Action:
+            marks = ["yes" if role in MATRIX[action] else "—" for role in Role]
+            lines.append(
+                "| " + " | ".join([f"`{action.value}`", str(DESCRIPTIONS[action]), *marks]) + " |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 class Permissions:
