@@ -31,7 +31,7 @@ from helpline.customers.models import (
 from helpline.customers.search import search
 from helpline.lib.errors import DomainError, FieldValidationError, NotFound
 from helpline.tenancy.models import Membership
-from helpline.tenancy.permissions import Action, require
+from helpline.tenancy.permissions import Action, may, require
 from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 #: Results shown on the search page.
@@ -91,7 +91,14 @@ def customer_detail(request: DeskRequest, membership: Membership, customer_id: i
         "customer": customer,
         "open_cases": [c for c in cases if c.status in _active()],
         "past_cases": [c for c in cases if c.status not in _active()],
-        "events": list(selectors.events_of(org=org, customer=customer, limit=50)),
+        "events": list(
+            selectors.events_of(
+                org=org,
+                customer=customer,
+                limit=50,
+                with_notes=may(membership, Action.READ_INTERNAL_NOTES),
+            )
+        ),
         "history": list(selectors.history_of(org=org, customer=customer)[:100]),
         "consents": selectors.current_consents(customer=customer),
         "check": check,

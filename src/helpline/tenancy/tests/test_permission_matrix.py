@@ -20,7 +20,7 @@ from conftest import SYSTEM, Tenant, api_client
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from helpline.cases import services as case_services
 from helpline.cases.models import Case
@@ -29,6 +29,7 @@ from helpline.channels.models import ChatSession, ChatState
 from helpline.configuration.sections import SECTIONS
 from helpline.customers import services as customer_services
 from helpline.desk.tests.helpers import client_for, make_case
+from helpline.events.models import EventKind
 from helpline.tenancy.models import Role
 from helpline.tenancy.permissions import MATRIX, Action
 from helpline.tenancy.services import add_member, create_user
@@ -444,3 +445,20 @@ def test_the_client_referent_never_sees_internal_notes_raw_mail_or_exports(world
     # ...but reads the public conversation, the status and the reports.
     assert read_case_api(world, ref) and read_case_desk(world, ref)
     assert world.api[ref].get("/api/v1/sla/statement").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_customer_page_lists_note_events_only_to_those_who_read_notes(world: World) -> None:
+    customer = world.customer()
+    case = make_case(world.tenant, requester_id=customer.pk)
+    case_services.add_message(
+        case=case, actor=world.tenant.actor, direction="note", body="between us"
+    )
+    url = reverse("customers:detail", args=[world.slug, customer.pk])
+    with translation.override("en"):
+        label = str(EventKind.NOTE_ADDED.label)
+    for role in Role:
+        page = world.desk[role].get(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert page.status_code == 200
+        shown = label in page.content.decode()
+        assert shown is (role in MATRIX[Action.READ_INTERNAL_NOTES]), role
