@@ -102,6 +102,19 @@ def tenant_b(db: None) -> Tenant:
     )
 
 
+def api_client(tenant: Tenant, user: Any) -> Client:
+    """An API client with a new token of ``user``'s membership of ``tenant``."""
+    membership = Membership.objects.get(organization=tenant.org, user=user)
+    _t, token = create_api_token(actor=SYSTEM, membership=membership, name="tests")
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture
+def admin_api_a(tenant_a: Tenant) -> Client:
+    """Tenant A's administrator through the API (retention, erasure, SLA settings...)."""
+    return api_client(tenant_a, tenant_a.admin)
+
+
 @pytest.fixture
 def api_a(tenant_a: Tenant) -> Client:
     return Client(headers={"Authorization": f"Bearer {tenant_a.token}"})

@@ -14,6 +14,7 @@ from helpline.customers.api import router as customers_router
 from helpline.notify.api import router as notify_router
 from helpline.routing.api import router as routing_router
 from helpline.sla.api import router as sla_router
+from helpline.tenancy.api import router as users_router
 
 api = NinjaAPI(
     title="Helpline API",
@@ -34,6 +35,7 @@ api.add_router("", customers_router)
 api.add_router("", routing_router)
 api.add_router("", sla_router)
 api.add_router("", notify_router)
+api.add_router("", users_router)
 
 
 def docs(request: HttpRequest) -> HttpResponse:

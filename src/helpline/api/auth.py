@@ -1,8 +1,9 @@
 """API authentication: ``Authorization: Bearer <token>``.
 
 A token belongs to one membership, so ``request.auth`` is that ``Membership`` and its
-organisation scopes every call. Unknown, revoked or inactive tokens get 401; a read-only
-member (client referent) calling a writing endpoint gets 403 before anything is looked up.
+organisation scopes every call. Unknown, revoked or inactive tokens get 401; a member whose
+role the permission matrix (``tenancy.permissions``) does not allow an operation's action
+gets 403 before anything is looked up.
 Messages are in the language of the token user's profile, else the one LocaleMiddleware took
 from the request's Accept-Language.
 """
@@ -14,12 +15,11 @@ from typing import Any, cast
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest
 from django.utils import translation
-from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 
 from helpline.lib.actors import Actor
-from helpline.lib.errors import Forbidden
 from helpline.tenancy.models import Membership, Organization
+from helpline.tenancy.permissions import Action, require
 from helpline.tenancy.selectors import membership_for_token
 
 
@@ -35,14 +35,29 @@ class TokenAuth(HttpBearer):
         return membership
 
 
-class WriterTokenAuth(TokenAuth):
-    """A token of a member whose role may change cases and customers."""
+class ActionTokenAuth(TokenAuth):
+    """A token of a member whose role the permission matrix allows ``action``: any other
+    member's call is a 403 before anything is looked up (``permissions.require``)."""
+
+    def __init__(self, action: Action) -> None:
+        super().__init__()
+        self.action = action
 
     def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
         membership = super().authenticate(request, token)
-        if membership is not None and not membership.can_write:
-            raise Forbidden(_("Your role may read but not change anything."))
+        if membership is not None:
+            require(membership, self.action)
         return membership
+
+
+_by_action: dict[Action, ActionTokenAuth] = {}
+
+
+def allowed(action: Action) -> ActionTokenAuth:
+    """The ``auth=`` of an operation that needs ``action``: ``auth=allowed(Action.X)``."""
+    if action not in _by_action:
+        _by_action[action] = ActionTokenAuth(action)
+    return _by_action[action]
 
 
 def _activate_profile_language(request: HttpRequest, membership: Membership) -> None:
@@ -59,7 +74,8 @@ def _activate_profile_language(request: HttpRequest, membership: Membership) -> 
 
 
 token_auth = TokenAuth()
-writer_auth = WriterTokenAuth()
+#: Operations that change cases and customers.
+writer_auth = allowed(Action.WRITE_CASES)
 
 
 def membership(request: HttpRequest) -> Membership:

@@ -20,14 +20,17 @@ from django.utils.translation import gettext_lazy as _
 from helpline.audit import services as audit
 from helpline.audit.models import AuditEntry
 from helpline.lib.actors import Actor
-from helpline.tenancy.models import CONFIGURING_ROLES, Membership
+from helpline.tenancy.models import Membership
+from helpline.tenancy.permissions import Action, roles_for
 
 
 def configurable_org_ids(request: HttpRequest) -> list[int]:
     """The organisations whose configuration the signed-in staff user may change."""
     return list(
         Membership.objects.filter(
-            user_id=cast(int, request.user.pk), is_active=True, role__in=CONFIGURING_ROLES
+            user_id=cast(int, request.user.pk),
+            is_active=True,
+            role__in=roles_for(Action.VIEW_SETTINGS),
         ).values_list("organization_id", flat=True)
     )
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.params import P, PathEx
 
-from helpline.api.auth import actor, org, writer_auth
+from helpline.api.auth import actor, membership, org, writer_auth
 from helpline.api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, ErrorOut
 from helpline.cases import selectors, services
 from helpline.cases.choices import Channel, MessageDirection
@@ -33,6 +33,7 @@ from helpline.cases.schemas import (
     UrgencyIn,
 )
 from helpline.lib.errors import FieldValidationError
+from helpline.tenancy.permissions import Action, may
 
 router = Router()
 
@@ -148,9 +149,14 @@ def change_urgency(request: HttpRequest, case_id: RowId, payload: UrgencyIn) -> 
     "/cases/{case_id}/messages", response={200: MessageListOut, **READ_ERRORS}, tags=["cases"]
 )
 def list_messages(request: HttpRequest, case_id: RowId) -> Any:
-    """Messages and internal notes of the case, oldest first, with their attachments."""
+    """Messages and internal notes of the case, oldest first, with their attachments
+    (without the internal notes for a role that may not read them: the client referent)."""
     case = selectors.get_case(org=org(request), case_id=case_id)
-    return {"items": selectors.case_messages(case=case)}
+    return {"items": selectors.case_messages(case=case, with_notes=_notes(request))}
+
+
+def _notes(request: HttpRequest) -> bool:
+    return may(membership(request), Action.READ_INTERNAL_NOTES)
 
 
 def _uploads(files: list[UploadedFile]) -> list[services.UploadedFile]:
@@ -220,8 +226,11 @@ def add_message(
     tags=["attachments"],
 )
 def download_attachment(request: HttpRequest, attachment_id: RowId) -> Any:
-    """The file of an attachment of the caller's organisation."""
-    attachment = selectors.get_attachment(org=org(request), attachment_id=attachment_id)
+    """The file of an attachment of the caller's organisation (an internal note's is a 404
+    to a role that may not read notes)."""
+    attachment = selectors.get_attachment(
+        org=org(request), attachment_id=attachment_id, with_notes=_notes(request)
+    )
     return FileResponse(
         selectors.open_attachment_file(attachment),
         as_attachment=True,
@@ -234,4 +243,4 @@ def download_attachment(request: HttpRequest, attachment_id: RowId) -> Any:
 def list_events(request: HttpRequest, case_id: RowId) -> Any:
     """The contact events of the case (opened, messages, status changes, assignments...)."""
     case = selectors.get_case(org=org(request), case_id=case_id)
-    return {"items": selectors.case_events(case=case)}
+    return {"items": selectors.case_events(case=case, with_notes=_notes(request))}

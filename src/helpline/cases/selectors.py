@@ -15,9 +15,9 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from helpline.audit.models import AuditEntry
-from helpline.cases.choices import URGENCY_RANK
+from helpline.cases.choices import URGENCY_RANK, MessageDirection
 from helpline.cases.models import Attachment, Case, Message, Subject, Topic
-from helpline.events.models import ContactEvent
+from helpline.events.models import ContactEvent, EventKind
 from helpline.lib.errors import FieldValidationError, NotFound
 from helpline.lib.keyset import BadCursor, Page, paginate
 from helpline.tenancy.models import Organization
@@ -147,10 +147,14 @@ def get_case_by_protocol(*, org: Organization, protocol_number: str) -> Case:
     return case
 
 
-def case_messages(*, case: Case) -> QuerySet[Message]:
+def case_messages(*, case: Case, with_notes: bool = True) -> QuerySet[Message]:
+    """The messages of a case, oldest first; ``with_notes=False`` (a member who may not read
+    internal notes, ``Action.READ_INTERNAL_NOTES``) leaves the internal notes out."""
+    qs = Message.objects.filter(case=case, organization_id=case.organization_id)
+    if not with_notes:
+        qs = qs.exclude(direction=MessageDirection.NOTE)
     return (
-        Message.objects.filter(case=case, organization_id=case.organization_id)
-        .select_related("author_user", "author_customer")
+        qs.select_related("author_user", "author_customer")
         .prefetch_related("attachments")
         .order_by("created_at", "id")
     )
@@ -163,15 +167,14 @@ class TimelineItem:
     obj: Any
 
 
-def case_timeline(*, case: Case) -> list[TimelineItem]:
-    """Messages, contact events and audit entries of a case in one chronological list."""
-    messages = [TimelineItem(m.created_at, "message", m) for m in case_messages(case=case)]
-    events = [
-        TimelineItem(e.at, "event", e)
-        for e in ContactEvent.objects.filter(
-            organization_id=case.organization_id, case_id=case.pk
-        ).order_by("at", "id")
+def case_timeline(*, case: Case, with_notes: bool = True) -> list[TimelineItem]:
+    """Messages, contact events and audit entries of a case in one chronological list
+    (``with_notes=False``: without internal notes or the events that record them)."""
+    messages = [
+        TimelineItem(m.created_at, "message", m)
+        for m in case_messages(case=case, with_notes=with_notes)
     ]
+    events = [TimelineItem(e.at, "event", e) for e in case_events(case=case, with_notes=with_notes)]
     audits = [
         TimelineItem(a.at, "audit", a)
         for a in AuditEntry.objects.filter(
@@ -191,16 +194,22 @@ def subjects_for(*, org: Organization) -> QuerySet[Subject]:
     return Subject.objects.filter(organization=org, is_active=True).select_related("topic")
 
 
-def case_events(*, case: Case) -> QuerySet[ContactEvent]:
-    """The contact events of a case, oldest first."""
-    return ContactEvent.objects.filter(
-        organization_id=case.organization_id, case_id=case.pk
-    ).order_by("at", "id")
+def case_events(*, case: Case, with_notes: bool = True) -> QuerySet[ContactEvent]:
+    """The contact events of a case, oldest first (``with_notes=False``: without the
+    events of internal notes)."""
+    qs = ContactEvent.objects.filter(organization_id=case.organization_id, case_id=case.pk)
+    if not with_notes:
+        qs = qs.exclude(kind=EventKind.NOTE_ADDED)
+    return qs.order_by("at", "id")
 
 
-def get_attachment(*, org: Organization, attachment_id: int) -> Attachment:
-    """An attachment of the organisation, or NotFound (also for other tenants' ids)."""
-    attachment = Attachment.objects.filter(organization=org, pk=attachment_id).first()
+def get_attachment(*, org: Organization, attachment_id: int, with_notes: bool = True) -> Attachment:
+    """An attachment of the organisation, or NotFound (also for other tenants' ids, and for
+    an internal note's attachment when ``with_notes`` is false)."""
+    qs = Attachment.objects.filter(organization=org, pk=attachment_id)
+    if not with_notes:
+        qs = qs.exclude(message__direction=MessageDirection.NOTE)
+    attachment = qs.first()
     if attachment is None:
         raise NotFound(_("No such attachment."))
     return attachment

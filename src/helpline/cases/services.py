@@ -48,7 +48,8 @@ from helpline.lib.errors import FieldValidationError, IllegalTransition
 from helpline.lib.references import Ref, resolve_refs
 from helpline.routing.models import Queue
 from helpline.sla import services as sla
-from helpline.tenancy.models import WRITING_ROLES, Membership, Organization
+from helpline.tenancy.models import Membership, Organization
+from helpline.tenancy.permissions import Action, roles_for
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,10 @@ def _writing_member(org_id: int, user_id: int | None, field: str) -> Any:
         return None
     membership = (
         Membership.objects.filter(
-            organization_id=org_id, user_id=user_id, is_active=True, role__in=WRITING_ROLES
+            organization_id=org_id,
+            user_id=user_id,
+            is_active=True,
+            role__in=roles_for(Action.WRITE_CASES),
         )
         .select_related("user")
         .first()
@@ -218,7 +222,7 @@ def open_case(
                 assignee_id,
                 read="user_id",
                 id_column="user_id",
-                where={"is_active": True, "role": sorted(WRITING_ROLES)},
+                where={"is_active": True, "role": sorted(roles_for(Action.WRITE_CASES))},
                 message=_("This user is not an operator of this organisation."),
             ),
         ],

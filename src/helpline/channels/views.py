@@ -22,10 +22,11 @@ from helpline.channels.email.adapter import process_inbound
 from helpline.channels.models import InboundState
 from helpline.channels.services import requeue_inbound
 from helpline.customers.selectors import assets_for
-from helpline.lib.errors import FieldValidationError, NotFound
+from helpline.lib.errors import FieldValidationError, Forbidden, NotFound
 from helpline.notify.models import OutboundEmail
 from helpline.notify.outbox import retry as retry_outbound
 from helpline.tenancy.models import Membership
+from helpline.tenancy.permissions import Action, may_end_chat, require
 from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 #: Rows shown on the inbound log.
@@ -35,6 +36,7 @@ INBOUND_PAGE = 100
 @org_view
 @require_GET
 def inbound_list(request: DeskRequest, membership: Membership) -> HttpResponse:
+    require(membership, Action.READ_RAW_MESSAGES)
     org = membership.organization
     state = request.GET.get("state", "")
     if state not in InboundState.values:
@@ -56,7 +58,9 @@ def inbound_list(request: DeskRequest, membership: Membership) -> HttpResponse:
 @org_view
 @require_GET
 def inbound_raw(request: DeskRequest, membership: Membership, inbound_id: int) -> HttpResponse:
-    """The original bytes, as received (an .eml for mail, JSON for forms)."""
+    """The original bytes, as received (an .eml for mail, JSON for forms); never to the
+    client referent (``Action.READ_RAW_MESSAGES``)."""
+    require(membership, Action.READ_RAW_MESSAGES)
     row = selectors.get_inbound(org=membership.organization, inbound_id=inbound_id, with_raw=True)
     is_mail = row.source in ("imap", "smtp", "test")
     response = HttpResponse(
@@ -222,9 +226,13 @@ def chat_detail(request: DeskRequest, membership: Membership, session_id: int) -
     if request.method == "POST":
         action = request.POST.get("action")
         try:
+            require(membership, Action.HANDLE_CHATS)
             if action == "pick":
                 chat.pick_chat(session=session, actor=request_actor(request))
             elif action == "end":
+                # An operator ends only the chat they handle; supervisors end any.
+                if not may_end_chat(membership, handled_by=session.operator_id):
+                    raise Forbidden(_("You may end only the chats you are handling."))
                 chat.end_chat(session=session, actor=request_actor(request))
             else:
                 chat.operator_says(
@@ -253,6 +261,7 @@ def chat_detail(request: DeskRequest, membership: Membership, session_id: int) -
             "lines": list(public_messages(case=session.case)),
             "error": error,
             "ws_path": f"/ws/desk/{membership.organization.slug}/chats/{session.pk}/",
+            "may_end": may_end_chat(membership, handled_by=session.operator_id),
         },
         status=status,
     )

@@ -43,6 +43,13 @@ GROUPS = [
 #: Every screen of the settings area. Helpers of each area append their sections here.
 SECTIONS: list[Section] = [
     Section(
+        "configuration:users",
+        _("Users and access"),
+        "organisation",
+        Action.MANAGE_USERS,
+        _("Invite people, change roles, deactivate members, reset passwords, API tokens."),
+    ),
+    Section(
         "configuration:notifications",
         _("Customer notifications"),
         "channels",

@@ -1,6 +1,7 @@
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
 
-from helpline.configuration import views, views_notifications
+from helpline.configuration import views, views_notifications, views_users
 
 app_name = "configuration"
 
@@ -9,4 +10,36 @@ _base = "desk/<slug:org_slug>/settings/"
 urlpatterns = [
     path(_base, views.index, name="index"),
     path(_base + "notifications/", views_notifications.notifications, name="notifications"),
+    path(_base + "users/", views_users.users, name="users"),
+    path(_base + "users/invite/", views_users.invite, name="users_invite"),
+    path(_base + "users/<int:member_id>/", views_users.member_detail, name="member"),
+    path(_base + "users/<int:member_id>/role/", views_users.member_role, name="member_role"),
+    path(_base + "users/<int:member_id>/active/", views_users.member_active, name="member_active"),
+    path(
+        _base + "users/<int:member_id>/password-reset/",
+        views_users.member_reset,
+        name="member_reset",
+    ),
+    path(_base + "users/<int:member_id>/tokens/", views_users.token_create, name="token_create"),
+    path(
+        _base + "users/<int:member_id>/tokens/<int:token_id>/revoke/",
+        views_users.token_revoke,
+        name="token_revoke",
+    ),
+    # The link of an invitation or a password reset (Django's token machinery).
+    path(
+        "password/set/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="configuration/users/password_set.html",
+            success_url=reverse_lazy("configuration:password_set_done"),
+        ),
+        name="password_set",
+    ),
+    path(
+        "password/set/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="configuration/users/password_set_done.html"
+        ),
+        name="password_set_done",
+    ),
 ]

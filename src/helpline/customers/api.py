@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.params import P, PathEx
 
-from helpline.api.auth import actor, org, writer_auth
+from helpline.api.auth import actor, allowed, org, writer_auth
 from helpline.api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, ErrorOut
 from helpline.customers import gdpr, identity, importer, selectors, services
 from helpline.customers.schemas import (
@@ -50,6 +50,7 @@ from helpline.customers.schemas import (
 )
 from helpline.customers.search import search
 from helpline.lib.errors import FieldValidationError, NotFound
+from helpline.tenancy.permissions import Action
 
 router = Router(tags=["customers"])
 
@@ -291,13 +292,21 @@ def record_consent(request: HttpRequest, customer_id: RowId, payload: ConsentIn)
     return Status(201, consent)
 
 
-@router.get("/customers/{customer_id}/export", response={200: dict[str, Any], **READ_ERRORS})
+@router.get(
+    "/customers/{customer_id}/export",
+    auth=allowed(Action.EXPORT_CUSTOMERS),
+    response={200: dict[str, Any], 403: ErrorOut, **READ_ERRORS},
+)
 def export_customer(request: HttpRequest, customer_id: RowId) -> Any:
     """Everything held about the customer (GDPR access and portability), as JSON."""
     return gdpr.export_data(org=org(request), customer_id=customer_id)
 
 
-@router.get("/customers/{customer_id}/export.pdf", response={200: None, **READ_ERRORS})
+@router.get(
+    "/customers/{customer_id}/export.pdf",
+    auth=allowed(Action.EXPORT_CUSTOMERS),
+    response={200: None, 403: ErrorOut, **READ_ERRORS},
+)
 def export_customer_pdf(request: HttpRequest, customer_id: RowId) -> Any:
     """The same export as a PDF document."""
     data = gdpr.export_data(org=org(request), customer_id=customer_id)
@@ -308,7 +317,7 @@ def export_customer_pdf(request: HttpRequest, customer_id: RowId) -> Any:
 
 @router.post(
     "/customers/{customer_id}/erase",
-    auth=writer_auth,
+    auth=allowed(Action.ERASE_CUSTOMERS),
     response={200: CustomerOut, 409: ErrorOut, **WRITE_ERRORS},
 )
 def erase_customer(request: HttpRequest, customer_id: RowId, payload: EraseIn) -> Any:
@@ -325,12 +334,20 @@ def get_retention_policy(request: HttpRequest) -> Any:
     return policy
 
 
-@router.put("/retention-policy", auth=writer_auth, response={200: RetentionOut, **WRITE_ERRORS})
+@router.put(
+    "/retention-policy",
+    auth=allowed(Action.CHANGE_RETENTION),
+    response={200: RetentionOut, **WRITE_ERRORS},
+)
 def set_retention_policy(request: HttpRequest, payload: RetentionIn) -> Any:
     return gdpr.set_retention_policy(org=org(request), actor=actor(request), **payload.model_dump())
 
 
-@router.post("/customers/import", auth=writer_auth, response={200: ImportReportOut, **WRITE_ERRORS})
+@router.post(
+    "/customers/import",
+    auth=allowed(Action.IMPORT_CUSTOMERS),
+    response={200: ImportReportOut, **WRITE_ERRORS},
+)
 def import_customers(
     request: HttpRequest, file: File[UploadedFile], dry_run: Form[bool] = True
 ) -> Any:

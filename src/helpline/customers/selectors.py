@@ -172,15 +172,21 @@ def cases_of(*, org: Organization, customer: Customer) -> QuerySet[Any]:
     )
 
 
-def events_of(*, org: Organization, customer: Customer, limit: int = 100) -> QuerySet[Any]:
-    """The customer's contact events (newest first): the requester's cases' and their own."""
+def events_of(
+    *, org: Organization, customer: Customer, limit: int = 100, with_notes: bool = True
+) -> QuerySet[Any]:
+    """The customer's contact events (newest first): the requester's cases' and their own
+    (``with_notes=False``: without the events of internal notes)."""
     from django.db.models import Q
 
-    from helpline.events.models import ContactEvent
+    from helpline.events.models import ContactEvent, EventKind
 
-    return ContactEvent.objects.filter(
+    qs = ContactEvent.objects.filter(
         Q(customer_id=customer.pk) | Q(case__requester_id=customer.pk), organization=org
-    ).order_by("-at", "-pk")[:limit]
+    )
+    if not with_notes:
+        qs = qs.exclude(kind=EventKind.NOTE_ADDED)
+    return qs.order_by("-at", "-pk")[:limit]
 
 
 def history_of(*, org: Organization, customer: Customer) -> QuerySet[AuditEntry]:

@@ -3,7 +3,8 @@ checks, account changes, consents, export, erasure and import.
 
 Thin views over ``customers.selectors``/``services``/``identity``/``gdpr``/``importer``,
 resolved through the desk's ``org_view`` (another tenant's slug or id is a 404; POST by a
-read-only role is a 403). Forms post and redirect back to the customer page with a flash
+read-only role is a 403); export, erasure and import check their action in the permission
+matrix. Forms post and redirect back to the customer page with a flash
 message; a service's field errors are shown the same way, naming the field.
 """
 
@@ -31,6 +32,7 @@ from helpline.customers.models import (
 from helpline.customers.search import search
 from helpline.lib.errors import DomainError, FieldValidationError, NotFound
 from helpline.tenancy.models import Membership
+from helpline.tenancy.permissions import Action, may, require
 from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 #: Results shown on the search page.
@@ -90,7 +92,14 @@ def customer_detail(request: DeskRequest, membership: Membership, customer_id: i
         "customer": customer,
         "open_cases": [c for c in cases if c.status in _active()],
         "past_cases": [c for c in cases if c.status not in _active()],
-        "events": list(selectors.events_of(org=org, customer=customer, limit=50)),
+        "events": list(
+            selectors.events_of(
+                org=org,
+                customer=customer,
+                limit=50,
+                with_notes=may(membership, Action.READ_INTERNAL_NOTES),
+            )
+        ),
         "history": list(selectors.history_of(org=org, customer=customer)[:100]),
         "consents": selectors.current_consents(customer=customer),
         "check": check,
@@ -235,7 +244,8 @@ def consent_record(request: DeskRequest, membership: Membership, customer_id: in
 def export(
     request: DeskRequest, membership: Membership, customer_id: int, fmt: str
 ) -> HttpResponse:
-    """The GDPR export as JSON or PDF (a download)."""
+    """The GDPR export as JSON or PDF (a download): ``Action.EXPORT_CUSTOMERS``."""
+    require(membership, Action.EXPORT_CUSTOMERS)
     if fmt not in ("json", "pdf"):
         raise Http404(_("Unknown format."))
     data = gdpr.export_data(org=membership.organization, customer_id=customer_id)
@@ -251,6 +261,7 @@ def export(
 @org_view
 @require_POST
 def erase(request: DeskRequest, membership: Membership, customer_id: int) -> HttpResponse:
+    require(membership, Action.ERASE_CUSTOMERS)
     customer = selectors.get_customer(org=membership.organization, customer_id=customer_id)
     if request.POST.get("confirm") != "1":
         messages.error(request, _("Tick the box to confirm the erasure."))
@@ -269,6 +280,7 @@ def erase(request: DeskRequest, membership: Membership, customer_id: int) -> Htt
 @org_view
 def import_page(request: DeskRequest, membership: Membership) -> HttpResponse:
     """Upload a CSV or XLSX file; a dry run (ticked by default) only reports."""
+    require(membership, Action.IMPORT_CUSTOMERS)
     context: dict[str, Any] = {**base_context(request, membership), "columns": importer.COLUMNS}
     if request.method == "POST":
         upload = request.FILES.get("file")

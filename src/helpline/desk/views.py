@@ -16,7 +16,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.http.response import FileResponse
 from django.shortcuts import redirect, render
@@ -50,6 +49,7 @@ from helpline.lib.errors import FieldValidationError, IllegalTransition, NotFoun
 from helpline.tenancy import selectors as tenancy_selectors
 from helpline.tenancy import services as tenancy_services
 from helpline.tenancy.models import Membership, Organization
+from helpline.tenancy.permissions import Action, may, require
 from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 #: Rows per page of the case list.
@@ -167,8 +167,7 @@ def case_list(request: DeskRequest, membership: Membership) -> HttpResponse:
 @org_view
 def case_new(request: DeskRequest, membership: Membership) -> HttpResponse:
     """A counter visit or a phone note. On success: the case page with its protocol number."""
-    if not membership.can_write:
-        raise PermissionDenied(_("Your role may read but not change this organisation."))
+    require(membership, Action.WRITE_CASES)
     org = membership.organization
     topics = case_selectors.topics_for(org=org)
     status = 200
@@ -307,7 +306,9 @@ def _render_case(
     context = {
         **base_context(request, membership),
         "case": case,
-        "timeline": case_selectors.case_timeline(case=case),
+        "timeline": case_selectors.case_timeline(
+            case=case, with_notes=may(membership, Action.READ_INTERNAL_NOTES)
+        ),
         "tasks": list(case.tasks.all()),  # the case is already scoped to the organisation
         "operators": operators,
         "lookups": lookups,
@@ -464,7 +465,8 @@ def attachment_download(
     request: DeskRequest, membership: Membership, case_id: int, attachment_id: int
 ) -> FileResponse:
     case = case_selectors.get_case(org=membership.organization, case_id=case_id)
-    for message in case_selectors.case_messages(case=case):
+    notes = may(membership, Action.READ_INTERNAL_NOTES)
+    for message in case_selectors.case_messages(case=case, with_notes=notes):
         for attachment in message.attachments.all():
             if attachment.pk == attachment_id:
                 return FileResponse(

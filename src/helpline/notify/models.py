@@ -96,6 +96,12 @@ class MailTemplate(models.Model):
         return f"{self.get_kind_display()} ({self.language})"
 
 
+#: The kind of an outgoing mail that is about a user's access, not a case (an invitation,
+#: a password reset): no tenant template rewords it.
+ACCOUNT_KIND = "account"
+OUTBOUND_KINDS = [*TemplateKind.choices, (ACCOUNT_KIND, _("Access to the desk"))]
+
+
 class OutboundState(models.TextChoices):
     QUEUED = "queued", _("Queued")
     SENT = "sent", _("Sent")
@@ -103,7 +109,8 @@ class OutboundState(models.TextChoices):
 
 
 class OutboundEmail(models.Model):
-    """One e-mail to send (or sent), with its threading headers and delivery attempts."""
+    """One e-mail to send (or sent), with its threading headers and delivery attempts.
+    Mail about a case names it; an invitation or a password reset has no case."""
 
     organization = models.ForeignKey(
         "tenancy.Organization",
@@ -114,6 +121,8 @@ class OutboundEmail(models.Model):
     case = models.ForeignKey(
         "cases.Case",
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="outbound_emails",
         verbose_name=_("case"),
     )
@@ -125,7 +134,7 @@ class OutboundEmail(models.Model):
         related_name="+",
         verbose_name=_("message"),
     )
-    kind = models.CharField(_("kind"), max_length=8, choices=TemplateKind.choices)
+    kind = models.CharField(_("kind"), max_length=8, choices=OUTBOUND_KINDS)
     from_address = models.CharField(_("from"), max_length=255)
     to_address = models.CharField(_("to"), max_length=255)
     subject = models.CharField(_("subject"), max_length=255)

@@ -33,6 +33,7 @@ from helpline.cases.models import Case, Message
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
 from helpline.notify.models import (
+    ACCOUNT_KIND,
     MailTemplate,
     NotificationSettings,
     OutboundEmail,
@@ -399,4 +400,28 @@ def update_notification_settings(
         audit.record_create(org_id=org.pk, actor=actor, instance=row, fields=NOTIFICATION_FIELDS)
     else:
         audit.record_update(org_id=org.pk, actor=actor, instance=row, before=before)
+    return row
+
+
+def queue_account_mail(
+    *, org_id: int, to_address: str, subject: str, body: str, now: datetime | None = None
+) -> OutboundEmail:
+    """Queue a mail about a user's access (an invitation, a password reset link) in the
+    outbox, in the caller's transaction: it is sent with the rest, with retries."""
+    now = now or timezone.now()
+    sender = settings.DEFAULT_FROM_EMAIL
+    row = OutboundEmail(
+        organization_id=org_id,
+        case=None,
+        kind=ACCOUNT_KIND,
+        from_address=sender,
+        to_address=to_address,
+        subject=" ".join(subject.split())[:255],
+        body=body,
+        message_id=_new_message_id(sender),
+        state=OutboundState.QUEUED,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    row.save(force_insert=True)
     return row

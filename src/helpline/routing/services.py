@@ -46,7 +46,8 @@ from helpline.routing.models import (
     TaskKind,
     TaskStatus,
 )
-from helpline.tenancy.models import WRITING_ROLES, Membership, Organization
+from helpline.tenancy.models import Membership, Organization
+from helpline.tenancy.permissions import Action, roles_for
 
 # --- priority and skills -----------------------------------------------------------------
 
@@ -172,7 +173,10 @@ def _agent_for_update(org_id: int, user_id: int, now: datetime) -> Agent:
     if found is not None:
         return found
     if not Membership.objects.filter(
-        organization_id=org_id, user_id=user_id, is_active=True, role__in=WRITING_ROLES
+        organization_id=org_id,
+        user_id=user_id,
+        is_active=True,
+        role__in=roles_for(Action.WRITE_CASES),
     ).exists():
         raise NotFound(_("No such agent."))
     Agent.objects.get_or_create(

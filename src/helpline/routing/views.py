@@ -4,7 +4,6 @@ services to write; htmx posts get the re-rendered fragment back."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -14,6 +13,7 @@ from helpline.lib.errors import DomainError
 from helpline.routing import selectors, services
 from helpline.routing.models import CHOOSABLE_STATES, PresenceState
 from helpline.tenancy.models import Membership
+from helpline.tenancy.permissions import Action, may, require
 from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
 
 
@@ -29,7 +29,7 @@ def _presence(
             "desk": desk,
             "choices": [(s, PresenceState(s).label) for s in CHOOSABLE_STATES],
             "error": error,
-            "can_write": membership.can_write,
+            "can_write": may(membership, Action.WRITE_CASES),
         },
         status=status,
     )
@@ -127,11 +127,6 @@ def task_finish(request: DeskRequest, membership: Membership, task_id: int) -> H
 # --- wallboard (supervisors) -------------------------------------------------------------
 
 
-def _supervisor(membership: Membership) -> None:
-    if not membership.can_configure:
-        raise PermissionDenied(_("Only supervisors see the wallboard."))
-
-
 def _wallboard_context(membership: Membership) -> dict[str, object]:
     org = membership.organization
     return {
@@ -148,14 +143,14 @@ def _wallboard_context(membership: Membership) -> dict[str, object]:
 def wallboard(request: DeskRequest, membership: Membership) -> HttpResponse:
     """Per queue: waiting, longest wait, agents by state, today's service level; agents'
     states and the waiting items, which the supervisor can change and move."""
-    _supervisor(membership)
+    require(membership, Action.VIEW_WALLBOARD)
     context = {**base_context(request, membership), **_wallboard_context(membership)}
     template = "routing/_wallboard.html" if request.htmx else "routing/wallboard.html"
     return render(request, template, context)
 
 
 def _wallboard_action(request: DeskRequest, membership: Membership, action: object) -> HttpResponse:
-    _supervisor(membership)
+    require(membership, Action.DIRECT_AGENTS)
     error = ""
     status = 200
     try:

@@ -1,5 +1,6 @@
-"""The SLA API: calendars and policies (read by every member, written by supervisors and
-administrators), a case's clocks, the at-risk list and the monthly penalty statement.
+"""The SLA API: calendars and policies (read by every member, written by those the permission
+matrix allows ``MANAGE_SLA``), a case's clocks, the at-risk list (``VIEW_AT_RISK``, as in the
+desk) and the monthly penalty statement (``VIEW_REPORTS``).
 
 Handlers are thin: objects come from ``sla.selectors`` scoped by the token's organisation
 (another tenant's id is a 404), writes go through ``sla.configuration``.
@@ -17,29 +18,20 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from helpline.api.auth import TokenAuth, actor, org
-from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, Id, UtcDatetime
+from helpline.api.auth import actor, allowed, org
+from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, Id, UtcDatetime
 from helpline.cases import selectors as case_selectors
 from helpline.cases.api import RowId
-from helpline.lib.errors import FieldValidationError, Forbidden
+from helpline.lib.errors import FieldValidationError
 from helpline.sla import configuration, selectors, services
 from helpline.sla.models import Calendar, Policy
-from helpline.tenancy.models import Membership
+from helpline.tenancy.permissions import Action
 
 router = Router(tags=["sla"])
 
 
-class ConfigurerTokenAuth(TokenAuth):
-    """A token of a supervisor or administrator: SLA configuration."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
-        membership = super().authenticate(request, token)
-        if membership is not None and not membership.can_configure:
-            raise Forbidden(_("Only supervisors and administrators may change SLA settings."))
-        return membership
-
-
-configurer_auth = ConfigurerTokenAuth()
+#: SLA configuration (calendars, policies): ``Action.MANAGE_SLA``.
+configurer_auth = allowed(Action.MANAGE_SLA)
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -386,7 +378,11 @@ def case_clocks(request: HttpRequest, case_id: RowId) -> Any:
     return {"items": selectors.clocks_for_case(org=org(request), case_id=case.pk)}
 
 
-@router.get("/sla/at-risk", response={200: AtRiskListOut, **READ_ERRORS})
+@router.get(
+    "/sla/at-risk",
+    auth=allowed(Action.VIEW_AT_RISK),
+    response={200: AtRiskListOut, 403: ErrorOut, **READ_ERRORS},
+)
 def at_risk(request: HttpRequest) -> Any:
     """Open cases breached, warned or due within two hours, most pressing first."""
     return {"items": selectors.at_risk(org=org(request))}
@@ -441,7 +437,11 @@ def _year_month(raw: str) -> tuple[int, int]:
     return year, month
 
 
-@router.get("/sla/statement", response={200: StatementOut, **READ_ERRORS})
+@router.get(
+    "/sla/statement",
+    auth=allowed(Action.VIEW_REPORTS),
+    response={200: StatementOut, 403: ErrorOut, **READ_ERRORS},
+)
 def statement(request: HttpRequest, query: Query[StatementQuery]) -> Any:
     """The month's penalty statement: as issued (stored, numbered) or, until then, the draft
     computed live. Every breach, its delay and amounts, adjustment lines for breaches billed
@@ -457,7 +457,9 @@ def statement(request: HttpRequest, query: Query[StatementQuery]) -> Any:
 
 
 @router.post(
-    "/sla/statement/issue", auth=configurer_auth, response={201: StatementOut, **WRITE_ERRORS}
+    "/sla/statement/issue",
+    auth=allowed(Action.ISSUE_STATEMENTS),
+    response={201: StatementOut, **WRITE_ERRORS},
 )
 def issue_statement(request: HttpRequest, payload: IssueStatementIn) -> Any:
     """Issue a month's statement (supervisors and administrators): it gets the tenant's next

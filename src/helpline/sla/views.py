@@ -2,8 +2,10 @@
 monthly penalty statement (page, CSV, PDF) and the "technician on site" action.
 
 Every view goes through the desk's ``org_view`` (another tenant's slug or object is a 404).
-The at-risk list is for supervisors and administrators; the statement and calendars are
-readable by every member, the client referent included.
+The permission matrix decides who sees what: the at-risk list needs
+``Action.VIEW_AT_RISK`` (as in the API), the statement page ``VIEW_REPORTS`` (the client
+referent included) and its CSV and PDF too; issuing it ``ISSUE_STATEMENTS``; calendars are for every
+member.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import csv
 from datetime import date, datetime
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,11 +25,9 @@ from helpline.cases import selectors as case_selectors
 from helpline.lib.errors import FieldValidationError
 from helpline.sla import selectors, services
 from helpline.sla.models import Weekday
-from helpline.tenancy.models import Membership, Role
+from helpline.tenancy.models import Membership
 from helpline.tenancy.permissions import Action, may, require
 from helpline.tenancy.web import DeskRequest, base_context, org_view, request_actor
-
-SUPERVISING_ROLES = {Role.SUPERVISOR, Role.ADMIN}
 
 
 def _month(request: DeskRequest) -> tuple[int, int]:
@@ -46,8 +45,7 @@ def _month(request: DeskRequest) -> tuple[int, int]:
 @org_view
 @require_GET
 def at_risk(request: DeskRequest, membership: Membership) -> HttpResponse:
-    if membership.role not in SUPERVISING_ROLES:
-        raise PermissionDenied(_("Only supervisors see this screen."))
+    require(membership, Action.VIEW_AT_RISK)
     rows = selectors.at_risk(org=membership.organization)
     context = {**base_context(request, membership), "rows": rows, "now": timezone.now()}
     return render(request, "sla/at_risk.html", context)
@@ -95,6 +93,7 @@ def _statement(request: DeskRequest, membership: Membership) -> selectors.Statem
 @org_view
 @require_GET
 def statement(request: DeskRequest, membership: Membership) -> HttpResponse:
+    require(membership, Action.VIEW_REPORTS)
     st = _statement(request, membership)
     month_over = st.end <= timezone.now()
     context = {
@@ -138,6 +137,7 @@ def statement_csv(request: DeskRequest, membership: Membership) -> HttpResponse:
     totals: before the caps, the caps, after the caps (each rule's figure in its own column,
     the grand total in the last one), one row per currency if several, and a note for each
     rule whose lines add up to more than its capped total."""
+    require(membership, Action.VIEW_REPORTS)
     st = _statement(request, membership)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -232,6 +232,7 @@ def _local(at: datetime) -> str:
 def statement_pdf(request: DeskRequest, membership: Membership) -> HttpResponse:
     from weasyprint import HTML
 
+    require(membership, Action.VIEW_REPORTS)
     st = _statement(request, membership)
     html = render_to_string(
         "sla/statement_pdf.html", {"st": st, "org": membership.organization}, request=request

@@ -22,12 +22,6 @@ class Role(models.TextChoices):
     CLIENT_REFERENT = "client_referent", _("Client referent (read-only)")
 
 
-#: Roles that may change cases and customers. The client referent only reads.
-WRITING_ROLES = frozenset({Role.OPERATOR, Role.BACK_OFFICE, Role.SUPERVISOR, Role.ADMIN})
-#: Roles that may configure the tenant (topics, queues, memberships).
-CONFIGURING_ROLES = frozenset({Role.SUPERVISOR, Role.ADMIN})
-
-
 class Organization(models.Model):
     """A client organisation served by the contact center: the unit of isolation (tenant)."""
 
@@ -101,11 +95,10 @@ class Membership(models.Model):
 
     @property
     def can_write(self) -> bool:
-        return self.role in WRITING_ROLES
+        """``may(self, Action.WRITE_CASES)``, for templates (tenancy.permissions decides)."""
+        from helpline.tenancy.permissions import Action, may
 
-    @property
-    def can_configure(self) -> bool:
-        return self.role in CONFIGURING_ROLES
+        return may(self, Action.WRITE_CASES)
 
 
 class UserProfile(models.Model):

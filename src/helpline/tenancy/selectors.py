@@ -57,10 +57,51 @@ def membership_for_token(raw: str) -> Membership | None:
 
 
 def operators_for(*, org: Organization) -> QuerySet[Membership]:
-    from helpline.tenancy.models import WRITING_ROLES
+    """The active members who may work cases: the choices of an assignee."""
+    from helpline.tenancy.permissions import Action, roles_for
 
     return (
-        Membership.objects.filter(organization=org, is_active=True, role__in=WRITING_ROLES)
+        Membership.objects.filter(
+            organization=org, is_active=True, role__in=roles_for(Action.WRITE_CASES)
+        )
         .select_related("user")
         .order_by("user__username")
     )
+
+
+def members_of(*, org: Organization) -> QuerySet[Membership]:
+    """Every membership of the organisation, active or not, by user name."""
+    return (
+        Membership.objects.filter(organization=org)
+        .select_related("user")
+        .order_by("-is_active", "user__username", "id")
+    )
+
+
+def get_member(*, org: Organization, membership_id: int) -> Membership:
+    """A membership of the organisation, or NotFound (also for another tenant's id)."""
+    m = (
+        Membership.objects.filter(organization=org, pk=membership_id)
+        .select_related("user", "organization")
+        .first()
+    )
+    if m is None:
+        raise NotFound(_("No such member."))
+    return m
+
+
+def tokens_of(*, membership: Membership) -> QuerySet[ApiToken]:
+    """The member's API tokens, newest first (revoked ones too: they show when)."""
+    return ApiToken.objects.filter(membership=membership).order_by("-created_at", "-id")
+
+
+def get_token(*, membership: Membership, token_id: int) -> ApiToken:
+    """One of the member's tokens, or NotFound."""
+    token = (
+        ApiToken.objects.filter(membership=membership, pk=token_id)
+        .select_related("membership")
+        .first()
+    )
+    if token is None:
+        raise NotFound(_("No such token."))
+    return token

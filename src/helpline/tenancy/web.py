@@ -23,7 +23,7 @@ from helpline.lib.actors import Actor
 from helpline.lib.errors import Forbidden, NotFound
 from helpline.tenancy import selectors as tenancy_selectors
 from helpline.tenancy.models import Membership
-from helpline.tenancy.permissions import Permissions
+from helpline.tenancy.permissions import Action, Permissions, may
 
 
 class DeskRequest(HttpRequest):
@@ -37,8 +37,8 @@ def org_view(fn: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseB
 
     Anonymous users go to the login page (htmx requests through ``HX-Redirect``, so the
     login form is not swapped into the page). NotFound anywhere inside (another tenant's
-    case id, say) becomes a 404 and Forbidden a 403; POST by a member who may not write is
-    a 403.
+    case id, say) becomes a 404 and Forbidden a 403 (``permissions.require``); POST by a
+    member who may not write (``Action.WRITE_CASES``) is a 403.
     """
 
     @wraps(fn)
@@ -52,7 +52,7 @@ def org_view(fn: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseB
             membership = tenancy_selectors.membership_for(user=request.user, org_slug=org_slug)
         except NotFound as exc:
             raise Http404(exc.message) from exc
-        if request.method == "POST" and not membership.can_write:
+        if request.method == "POST" and not may(membership, Action.WRITE_CASES):
             raise PermissionDenied(_("Your role may read but not change this organisation."))
         with timezone.override(membership.organization.time_zone):
             try:
@@ -76,7 +76,7 @@ def base_context(request: HttpRequest, membership: Membership) -> dict[str, Any]
     return {
         "membership": membership,
         "org": membership.organization,
-        "can_write": membership.can_write,
+        "can_write": may(membership, Action.WRITE_CASES),
         "perms_for": Permissions(membership),
         "memberships": tenancy_selectors.memberships_for_user(user=request.user),
     }

@@ -59,6 +59,12 @@ EXPECTED = {
     "/api/v1/sla/statement": {"get"},
     "/api/v1/settings/notifications": {"get", "patch"},
     "/api/v1/sla/statement/issue": {"post"},
+    # settings: users and access (helpline.tenancy.api)
+    "/api/v1/settings/users": {"get", "post"},
+    "/api/v1/settings/users/{member_id}": {"get", "patch"},
+    "/api/v1/settings/users/{member_id}/password-reset": {"post"},
+    "/api/v1/settings/users/{member_id}/tokens": {"get", "post"},
+    "/api/v1/settings/users/{member_id}/tokens/{token_id}": {"delete"},
 }
 
 
