@@ -200,18 +200,18 @@ def test_the_api_issues_a_statement_for_supervisors_only(tenant_a, api_a, policy
     body = json.dumps({"month": "2026-10"})
     url = "/api/v1/sla/statement/issue"
     assert api_a.post(url, body, content_type="application/json").status_code == 403
-    draft = api_a.get("/api/v1/sla/statement", {"month": "2026-10"}).json()
-    assert draft["status"] == "draft" and draft["number"] is None
     m = Membership.objects.get(organization=tenant_a.org, user=tenant_a.supervisor)
     _t, token = create_api_token(actor=SYSTEM, membership=m, name="sup")
     sup = Client(headers={"Authorization": f"Bearer {token}"})
+    draft = sup.get("/api/v1/sla/statement", {"month": "2026-10"}).json()
+    assert draft["status"] == "draft" and draft["number"] is None
     created = sup.post(url, body, content_type="application/json")
     assert created.status_code == 201
     assert created.json()["status"] == "issued" and created.json()["number"] == 1
     again = sup.post(url, body, content_type="application/json")
     assert again.status_code == 422
     assert "month" in [e["loc"][-1] for e in again.json()["detail"]]
-    read = api_a.get("/api/v1/sla/statement", {"month": "2026-10"}).json()
+    read = sup.get("/api/v1/sla/statement", {"month": "2026-10"}).json()
     assert read["number"] == 1 and read["totals"] == created.json()["totals"]
 
 
