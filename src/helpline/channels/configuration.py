@@ -121,10 +121,7 @@ def _apply_mailbox(mailbox: Mailbox, org: Organization, data: MailboxData) -> No
             _("A mailbox cannot delegate to itself.")
         )
     address = (data.address or "").strip().lower()
-    if (
-        address
-        and Mailbox.objects.filter(address__iexact=address).exclude(pk=mailbox.pk).exists()
-    ):
+    if address and Mailbox.objects.filter(address__iexact=address).exclude(pk=mailbox.pk).exists():
         errors.setdefault("address", []).append(_("Another mailbox already has this address."))
     if data.imap_host and not data.imap_user:
         errors.setdefault("imap_user", []).append(_("Give the user to log in with."))
@@ -207,9 +204,7 @@ def set_mailbox_active(*, mailbox: Mailbox, actor: Actor, active: bool) -> Mailb
     before = audit.snapshot(locked, ["is_active"])
     locked.is_active = active
     locked.save(update_fields=["is_active"])
-    audit.record_update(
-        org_id=locked.organization_id, actor=actor, instance=locked, before=before
-    )
+    audit.record_update(org_id=locked.organization_id, actor=actor, instance=locked, before=before)
     return locked
 
 
@@ -243,9 +238,7 @@ def check_smtp(mailbox: Mailbox) -> tuple[bool, str]:
     try:
         client: smtplib.SMTP
         if mailbox.smtp_security == SmtpSecurity.TLS:
-            client = smtplib.SMTP_SSL(
-                mailbox.smtp_host, mailbox.smtp_port, timeout=TEST_TIMEOUT
-            )
+            client = smtplib.SMTP_SSL(mailbox.smtp_host, mailbox.smtp_port, timeout=TEST_TIMEOUT)
         else:
             client = smtplib.SMTP(mailbox.smtp_host, mailbox.smtp_port, timeout=TEST_TIMEOUT)
         with client:
@@ -260,13 +253,13 @@ def check_smtp(mailbox: Mailbox) -> tuple[bool, str]:
         return False, _answer(exc)
 
 
-def _store_check(
-    mailbox: Mailbox, actor: Actor, prefix: str, ok: bool, answer: str
-) -> Mailbox:
+def _store_check(mailbox: Mailbox, actor: Actor, prefix: str, ok: bool, answer: str) -> Mailbox:
     with transaction.atomic():
         locked = Mailbox.objects.select_for_update().get(pk=mailbox.pk)
         before = audit.snapshot(locked, [f"{prefix}_state"])
-        setattr(locked, f"{prefix}_state", ConnectionState.WORKING if ok else ConnectionState.FAILING)
+        setattr(
+            locked, f"{prefix}_state", ConnectionState.WORKING if ok else ConnectionState.FAILING
+        )
         setattr(locked, f"{prefix}_checked_at", timezone.now())
         setattr(locked, f"{prefix}_check_answer", answer)
         locked.save(
@@ -371,9 +364,7 @@ class WebFormData:
 
 
 @transaction.atomic
-def save_webform_settings(
-    *, org: Organization, actor: Actor, data: WebFormData
-) -> WebFormSettings:
+def save_webform_settings(*, org: Organization, actor: Actor, data: WebFormData) -> WebFormSettings:
     """The web form's topics and limits (the portal enforces the limits)."""
     errors: dict[str, list[str]] = {}
     topic_ids = sorted(set(data.topic_ids))

@@ -115,7 +115,10 @@ class Mailbox(models.Model):
     smtp_host = models.CharField(_("SMTP host"), max_length=200, blank=True)
     smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
     smtp_security = models.CharField(
-        _("SMTP security"), max_length=10, choices=SmtpSecurity.choices, default=SmtpSecurity.STARTTLS
+        _("SMTP security"),
+        max_length=10,
+        choices=SmtpSecurity.choices,
+        default=SmtpSecurity.STARTTLS,
     )
     smtp_user = models.CharField(_("SMTP user"), max_length=200, blank=True)
     smtp_password = models.CharField(_("SMTP password"), max_length=200, blank=True)

@@ -48,9 +48,7 @@ class MailboxForm(forms.Form):
         empty_value=None,
         help_text=_("Cases opened from this mailbox get this topic."),
     )
-    queue = forms.TypedChoiceField(
-        label=_("Queue"), required=False, coerce=int, empty_value=None
-    )
+    queue = forms.TypedChoiceField(label=_("Queue"), required=False, coerce=int, empty_value=None)
     delegation_mailbox = forms.TypedChoiceField(
         label=_("L2 delegation mailbox"),
         required=False,
@@ -95,9 +93,7 @@ class MailboxForm(forms.Form):
         help_text=_("Never shown again. Leave empty to keep the stored one."),
     )
 
-    def __init__(
-        self, *args: Any, topics: Any, queues: Any, mailboxes: Any, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, topics: Any, queues: Any, mailboxes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = _choices(topics)  # type: ignore[attr-defined]
         self.fields["queue"].choices = _choices(queues)  # type: ignore[attr-defined]

@@ -140,9 +140,7 @@ def mailbox_new(request: DeskRequest, membership: Membership) -> HttpResponse:
             else:
                 box = _test_untested(request, box)
                 messages.success(request, _("Mailbox saved."))
-                return redirect(
-                    "configuration:mailbox_edit", membership.organization.slug, box.pk
-                )
+                return redirect("configuration:mailbox_edit", membership.organization.slug, box.pk)
         status = 422
     ctx = settings_context(request, membership)
     ctx.update(form=form, mailbox=None)
@@ -302,9 +300,7 @@ def webform(request: DeskRequest, membership: Membership) -> HttpResponse:
     require(membership, Action.MANAGE_CHANNELS)
     org = membership.organization
     current = channel_selectors.webform_settings(org=org)
-    initial = {
-        name: getattr(current, name) for name in channel_config.WEBFORM_FIELDS
-    }
+    initial = {name: getattr(current, name) for name in channel_config.WEBFORM_FIELDS}
     initial["topics"] = channel_selectors.webform_topic_ids(org=org)
     form = WebFormSettingsForm(
         request.POST or None, initial=initial, topics=case_selectors.topics_for(org=org)

@@ -81,13 +81,17 @@ def render_source(
     """Render a subject and a plain-text body: no autoescaping (a text part never carries
     HTML entities), and the acknowledgement always ends with the privacy notice's link
     unless the wording places ``{{ privacy_url }}`` itself."""
-    context = Context(dict(values))
+    # The context decides escaping, not the engine: without autoescape=False here an
+    # "O'Brien & Sons" reached customers as "O&#x27;Brien &amp; Sons".
+    context = Context(dict(values), autoescape=False)
     subject = _compiled(subject_src).render(context)
     text = _compiled(body_src).render(context)
     if kind == TemplateKind.ACKNOWLEDGEMENT and "privacy_url" not in body_src:
-        text = text.rstrip("\n") + "\n\n" + _("Privacy notice: %(url)s") % {
-            "url": values.get("privacy_url", "")
-        }
+        text = (
+            text.rstrip("\n")
+            + "\n\n"
+            + _("Privacy notice: %(url)s") % {"url": values.get("privacy_url", "")}
+        )
     return " ".join(subject.split())[:255], text
 
 
