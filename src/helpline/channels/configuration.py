@@ -231,6 +231,17 @@ def check_imap(mailbox: Mailbox) -> tuple[bool, str]:
         return False, _answer(exc)
 
 
+def _smtp_login(client: smtplib.SMTP, user: str, password: str) -> tuple[int, bytes]:
+    """Log in with the first of PLAIN and LOGIN the server offers, so that a refusal is
+    reported as the server worded it (``login`` would go on trying other mechanisms)."""
+    offered = client.esmtp_features.get("auth", "").upper().split()
+    client.user, client.password = user, password
+    for mechanism, answer in (("PLAIN", client.auth_plain), ("LOGIN", client.auth_login)):
+        if mechanism in offered:
+            return client.auth(mechanism, answer)
+    return client.login(user, password)
+
+
 def check_smtp(mailbox: Mailbox) -> tuple[bool, str]:
     """Connect to the mailbox's SMTP server, secure it and log in for real; (ok, answer)."""
     if not mailbox.smtp_host:
@@ -247,7 +258,7 @@ def check_smtp(mailbox: Mailbox) -> tuple[bool, str]:
                 client.starttls()
                 client.ehlo()
             if mailbox.smtp_user:
-                code, banner = client.login(mailbox.smtp_user, mailbox.smtp_password)
+                code, banner = _smtp_login(client, mailbox.smtp_user, mailbox.smtp_password)
             return True, f"{code} {banner.decode(errors='replace')}"[:2000]
     except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as exc:
         return False, _answer(exc)
@@ -273,13 +284,13 @@ def _store_check(mailbox: Mailbox, actor: Actor, prefix: str, ok: bool, answer: 
 
 def test_imap_connection(*, mailbox: Mailbox, actor: Actor) -> Mailbox:
     """The "Test connection" of IMAP: log in, store working / not working with the answer."""
-    ok, answer = check_imap(mailbox)
+    ok, answer = check_imap(Mailbox.objects.get(pk=mailbox.pk))  # the stored details
     return _store_check(mailbox, actor, "imap", ok, answer)
 
 
 def test_smtp_connection(*, mailbox: Mailbox, actor: Actor) -> Mailbox:
     """The "Test connection" of SMTP: log in, store working / not working with the answer."""
-    ok, answer = check_smtp(mailbox)
+    ok, answer = check_smtp(Mailbox.objects.get(pk=mailbox.pk))  # the stored details
     return _store_check(mailbox, actor, "smtp", ok, answer)
 
 
