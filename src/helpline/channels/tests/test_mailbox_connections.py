@@ -124,9 +124,7 @@ def default_mta(settings: Any) -> Iterator[Sink]:
 def pec_mta() -> Iterator[tuple[Sink, int]]:
     handler = AuthSink()
     with LoopThread(
-        lambda: SMTP(
-            handler, authenticator=_auth, auth_require_tls=False, auth_required=True
-        )
+        lambda: SMTP(handler, authenticator=_auth, auth_require_tls=False, auth_required=True)
     ) as server:
         yield handler, server.port
 
