@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import imaplib
 import smtplib
-import socket
 import ssl
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -227,7 +226,7 @@ def check_imap(mailbox: Mailbox) -> tuple[bool, str]:
                 "folder": mailbox.imap_folder,
                 "count": status.get("MESSAGES", 0),
             }
-    except (imaplib.IMAP4.error, OSError, ssl.SSLError, Exception) as exc:  # noqa: BLE001
+    except (imaplib.IMAP4.error, OSError, ssl.SSLError, Exception) as exc:
         return False, _answer(exc)
 
 
@@ -260,7 +259,7 @@ def check_smtp(mailbox: Mailbox) -> tuple[bool, str]:
             if mailbox.smtp_user:
                 code, banner = _smtp_login(client, mailbox.smtp_user, mailbox.smtp_password)
             return True, f"{code} {banner.decode(errors='replace')}"[:2000]
-    except (smtplib.SMTPException, OSError, socket.timeout, ssl.SSLError) as exc:
+    except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         return False, _answer(exc)
 
 

@@ -306,10 +306,10 @@ class ChatSettings(models.Model):
 
     With a ``calendar`` (an SLA business calendar: slots, holidays, closures) the chat is
     open exactly when that calendar is; ``greetings`` maps a language code to the first
-    line the visitor reads. Without a calendar, ``hours`` maps ISO weekdays ("1" = Monday ... "7") to ``[["09:00", "18:00"], ...]`` in
-    the tenant's time zone; empty means always open. Public holidays of the tenant's
-    country close it (the ``holidays`` package). Out of hours the portal offers the web
-    form instead. (The SLA calendars of issue 4 can replace these hours once they exist.)
+    line the visitor reads. Without a calendar, ``hours`` maps ISO weekdays ("1" = Monday
+    ... "7") to ``[["09:00", "18:00"], ...]`` in the tenant's time zone; empty means always
+    open. Public holidays of the tenant's country close it (the ``holidays`` package). Out
+    of hours the portal offers the web form instead.
     """
 
     organization = models.OneToOneField(

@@ -104,8 +104,8 @@ def send_due(*, now: datetime | None = None, limit: int = 50) -> int:
     own = _mailbox_connections(rows)
     groups: dict[tuple[int, str] | None, list[OutboundEmail]] = {}
     for row in rows:
-        key = (row.organization_id, row.from_address.lower())
-        groups.setdefault(key if key in own else None, []).append(row)
+        found = (row.organization_id, row.from_address.lower())
+        groups.setdefault(found if found in own else None, []).append(row)
     sent = 0
     for key, group_rows in groups.items():
         connection = own[key] if key is not None else get_connection(fail_silently=False)

@@ -84,8 +84,8 @@ def render_source(
     # The context decides escaping, not the engine: without autoescape=False here an
     # "O'Brien & Sons" reached customers as "O&#x27;Brien &amp; Sons".
     context = Context(dict(values), autoescape=False)
-    subject = _compiled(subject_src).render(context)
-    text = _compiled(body_src).render(context)
+    subject = str(_compiled(subject_src).render(context))
+    text = str(_compiled(body_src).render(context))
     if kind == TemplateKind.ACKNOWLEDGEMENT and "privacy_url" not in body_src:
         text = (
             text.rstrip("\n")

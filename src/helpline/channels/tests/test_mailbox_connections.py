@@ -130,9 +130,9 @@ def pec_mta() -> Iterator[tuple[Sink, int]]:
 
 
 RAW = (
-    "From: Maria Rossi <maria@example.it>\nTo: protocollo@pec.comune.example\n"
-    "Subject: Istanza\nMessage-ID: <p1@example.it>\nContent-Type: text/plain\n\nIstanza.\n"
-).encode()
+    b"From: Maria Rossi <maria@example.it>\nTo: protocollo@pec.comune.example\n"
+    b"Subject: Istanza\nMessage-ID: <p1@example.it>\nContent-Type: text/plain\n\nIstanza.\n"
+)
 
 
 @pytest.mark.django_db
