@@ -57,6 +57,18 @@ EXPECTED = {
     "/api/v1/cases/{case_id}/sla": {"get"},
     "/api/v1/sla/at-risk": {"get"},
     "/api/v1/sla/statement": {"get"},
+    # channel settings (helpline.configuration.api_channels)
+    "/api/v1/settings/mailboxes": {"get", "post"},
+    "/api/v1/settings/mailboxes/{mailbox_id}": {"get", "put"},
+    "/api/v1/settings/mailboxes/{mailbox_id}/test/{protocol}": {"post"},
+    "/api/v1/settings/chat": {"get", "put"},
+    "/api/v1/settings/webform": {"get", "put"},
+    "/api/v1/settings/privacy-notices": {"get", "post"},
+    "/api/v1/settings/privacy-notices/{notice_id}": {"get", "put", "delete"},
+    "/api/v1/settings/privacy-notices/{notice_id}/publish": {"post"},
+    "/api/v1/settings/mail-templates": {"get"},
+    "/api/v1/settings/mail-templates/{kind}/{language}": {"get", "put", "delete"},
+    "/api/v1/settings/mail-templates/{kind}/{language}/preview": {"post"},
 }
 
 

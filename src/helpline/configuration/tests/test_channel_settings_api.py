@@ -12,15 +12,16 @@ from django.test import Client
 
 from helpline.audit.models import AuditEntry
 from helpline.channels.models import Mailbox
+from helpline.lib.actors import Actor
 from helpline.portal.models import PrivacyNotice
 from helpline.routing.models import Queue
 from helpline.tenancy.models import Membership
 from helpline.tenancy.services import create_api_token
 
 if TYPE_CHECKING:
-    from conftest import SYSTEM, Tenant
-else:
-    from conftest import SYSTEM
+    from conftest import Tenant
+
+SYSTEM = Actor.system("tests")
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1/settings"
