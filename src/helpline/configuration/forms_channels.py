@@ -83,7 +83,9 @@ class MailboxForm(forms.Form):
         help_text=_("Empty: mail from this address leaves through the server's default SMTP."),
     )
     smtp_port = forms.IntegerField(label=_("SMTP port"), min_value=1, max_value=65535, initial=587)
-    smtp_security = forms.ChoiceField(label=_("SMTP security"), choices=SmtpSecurity.choices)
+    smtp_security = forms.ChoiceField(
+        label=_("SMTP security"), choices=SmtpSecurity.choices, initial=SmtpSecurity.STARTTLS
+    )
     smtp_user = forms.CharField(label=_("SMTP user"), required=False, max_length=200)
     smtp_password = forms.CharField(
         label=_("SMTP password"),
