@@ -49,7 +49,6 @@ MAILBOX_FIELDS = (
     "purpose",
     "topic",
     "queue",
-    "delegation_mailbox",
     "closed_case_policy",
     "imap_host",
     "imap_port",
@@ -78,7 +77,6 @@ class MailboxData:
     purpose: str = MailboxPurpose.REQUESTS
     topic_id: int | None = None
     queue_id: int | None = None
-    delegation_mailbox_id: int | None = None
     closed_case_policy: str = "reopen"
     imap_host: str = ""
     imap_port: int = 993
@@ -114,11 +112,6 @@ def _apply_mailbox(mailbox: Mailbox, org: Organization, data: MailboxData) -> No
     errors: dict[str, list[str]] = {}
     _own(errors, org, Topic, "topic_id", data.topic_id)
     _own(errors, org, Queue, "queue_id", data.queue_id)
-    _own(errors, org, Mailbox, "delegation_mailbox_id", data.delegation_mailbox_id)
-    if data.delegation_mailbox_id is not None and data.delegation_mailbox_id == mailbox.pk:
-        errors.setdefault("delegation_mailbox_id", []).append(
-            _("A mailbox cannot delegate to itself.")
-        )
     address = (data.address or "").strip().lower()
     if address and Mailbox.objects.filter(address__iexact=address).exclude(pk=mailbox.pk).exists():
         errors.setdefault("address", []).append(_("Another mailbox already has this address."))
@@ -134,7 +127,7 @@ def _apply_mailbox(mailbox: Mailbox, org: Organization, data: MailboxData) -> No
     mailbox.address = address
     mailbox.organization = org
     try:
-        mailbox.full_clean(exclude=["organization", "topic", "queue", "delegation_mailbox"])
+        mailbox.full_clean(exclude=["organization", "topic", "queue"])
     except ValidationError as exc:
         for k, v in _field_errors(exc).errors.items():
             errors.setdefault(k, []).extend(v)

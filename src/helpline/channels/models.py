@@ -130,15 +130,6 @@ class Mailbox(models.Model):
     )
     smtp_checked_at = models.DateTimeField(_("SMTP tested at"), null=True, blank=True)
     smtp_check_answer = models.TextField(_("SMTP server's answer"), blank=True)
-    delegation_mailbox = models.ForeignKey(
-        "self",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("L2 delegation mailbox"),
-        help_text=_("Where cases from this mailbox are delegated to the back office."),
-    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

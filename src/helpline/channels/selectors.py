@@ -65,7 +65,7 @@ def get_mailbox(*, org: Organization, mailbox_id: int) -> Mailbox:
     """One of the tenant's mailboxes (another tenant's id: NotFound)."""
     box = (
         Mailbox.objects.filter(organization=org, pk=mailbox_id)
-        .select_related("topic", "queue", "delegation_mailbox")
+        .select_related("topic", "queue")
         .first()
     )
     if box is None:
@@ -77,7 +77,7 @@ def mailbox_list(*, org: Organization) -> QuerySet[Mailbox]:
     """The settings screen's list: every mailbox of the tenant with its topic and queue."""
     return (
         Mailbox.objects.filter(organization=org)
-        .select_related("topic", "queue", "delegation_mailbox")
+        .select_related("topic", "queue")
         .order_by("-is_active", "name", "id")
     )
 

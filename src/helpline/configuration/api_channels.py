@@ -53,7 +53,6 @@ class MailboxIn(Schema):
     purpose: str = "requests"
     topic_id: Id | None = None
     queue_id: Id | None = None
-    delegation_mailbox_id: Id | None = None
     closed_case_policy: str = "reopen"
     imap_host: str = ""
     imap_port: int = Field(993, ge=1, le=65535)
@@ -77,7 +76,6 @@ class MailboxOut(Schema):
     purpose: str
     topic_id: int | None
     queue_id: int | None
-    delegation_mailbox_id: int | None
     closed_case_policy: str
     imap_host: str
     imap_port: int

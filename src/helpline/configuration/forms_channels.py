@@ -22,7 +22,6 @@ from helpline.portal.models import NOTICE_CHANNELS
 MAILBOX_ERRORS = {
     "topic_id": "topic",
     "queue_id": "queue",
-    "delegation_mailbox_id": "delegation_mailbox",
 }
 CHAT_ERRORS = {"queue_id": "queue", "calendar_id": "calendar"}
 WEBFORM_ERRORS = {"topic_ids": "topics"}
@@ -40,7 +39,14 @@ class MailboxForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     address = forms.EmailField(label=_("Address"))
     kind = forms.ChoiceField(label=_("Kind"), choices=MailboxKind.choices)
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=MailboxPurpose.choices)
+    purpose = forms.ChoiceField(
+        label=_("Purpose"),
+        choices=MailboxPurpose.choices,
+        help_text=_(
+            "The L2 delegation mailbox: mail to it opens intervention requests for the back "
+            "office, not acknowledged."
+        ),
+    )
     topic = forms.TypedChoiceField(
         label=_("Topic (competence area)"),
         required=False,
@@ -49,13 +55,6 @@ class MailboxForm(forms.Form):
         help_text=_("Cases opened from this mailbox get this topic."),
     )
     queue = forms.TypedChoiceField(label=_("Queue"), required=False, coerce=int, empty_value=None)
-    delegation_mailbox = forms.TypedChoiceField(
-        label=_("L2 delegation mailbox"),
-        required=False,
-        coerce=int,
-        empty_value=None,
-        help_text=_("The back-office mailbox that cases from this one are delegated to."),
-    )
     closed_case_policy = forms.ChoiceField(
         label=_("Mail about a closed case"), choices=ClosedCasePolicy.choices
     )
@@ -95,11 +94,10 @@ class MailboxForm(forms.Form):
         help_text=_("Never shown again. Leave empty to keep the stored one."),
     )
 
-    def __init__(self, *args: Any, topics: Any, queues: Any, mailboxes: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, topics: Any, queues: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["topic"].choices = _choices(topics)  # type: ignore[attr-defined]
         self.fields["queue"].choices = _choices(queues)  # type: ignore[attr-defined]
-        self.fields["delegation_mailbox"].choices = _choices(mailboxes)  # type: ignore[attr-defined]
 
 
 class ChatForm(forms.Form):

@@ -58,19 +58,13 @@ def mailboxes(request: DeskRequest, membership: Membership) -> HttpResponse:
     return render(request, "configuration/channels/mailboxes.html", ctx)
 
 
-def _mailbox_form(
-    membership: Membership, data: Any = None, initial: Any = None, exclude: int | None = None
-) -> MailboxForm:
+def _mailbox_form(membership: Membership, data: Any = None, initial: Any = None) -> MailboxForm:
     org = membership.organization
-    others = channel_selectors.mailbox_list(org=org)
-    if exclude is not None:
-        others = others.exclude(pk=exclude)
     return MailboxForm(
         data,
         initial=initial,
         topics=case_selectors.topics_for(org=org),
         queues=routing_selectors.queues_for(org=org),
-        mailboxes=others,
     )
 
 
@@ -83,7 +77,6 @@ def _mailbox_data(form: MailboxForm) -> channel_config.MailboxData:
         purpose=d["purpose"],
         topic_id=d["topic"],
         queue_id=d["queue"],
-        delegation_mailbox_id=d["delegation_mailbox"],
         closed_case_policy=d["closed_case_policy"],
         imap_host=d["imap_host"],
         imap_port=d["imap_port"],
@@ -171,10 +164,8 @@ def mailbox_edit(request: DeskRequest, membership: Membership, mailbox_id: int) 
             "smtp_user",
         )
     }
-    initial.update(
-        topic=box.topic_id, queue=box.queue_id, delegation_mailbox=box.delegation_mailbox_id
-    )
-    form = _mailbox_form(membership, request.POST or None, initial=initial, exclude=box.pk)
+    initial.update(topic=box.topic_id, queue=box.queue_id)
+    form = _mailbox_form(membership, request.POST or None, initial=initial)
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -124,7 +124,6 @@ def _mailbox_post(tenant: Tenant, **extra: Any) -> dict[str, Any]:
         "purpose": "requests",
         "topic": str(tenant.topic.pk),
         "queue": "",
-        "delegation_mailbox": "",
         "closed_case_policy": "reopen",
         "imap_host": "",
         "imap_port": "993",
