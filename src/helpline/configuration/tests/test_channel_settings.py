@@ -46,9 +46,8 @@ def _mailbox(tenant: Tenant, **extra: Any) -> Mailbox:
 
 
 def _notice(tenant: Tenant, **extra: Any) -> PrivacyNotice:
-    return PrivacyNotice.objects.create(
-        organization=tenant.org, version="v1", text="Testo", **extra
-    )
+    fields: dict[str, Any] = {"version": "v1", "text": "Testo", **extra}
+    return PrivacyNotice.objects.create(organization=tenant.org, **fields)
 
 
 def _channel_pages(t: Tenant, box: Mailbox, notice: PrivacyNotice) -> list[str]:
@@ -424,3 +423,52 @@ def test_mail_template_preview_is_plain_text_and_a_saved_template_is_used(
     assert AuditEntry.objects.filter(object_type="notify.mailtemplate", action="create").exists()
     bad = reverse("configuration:mail_template_edit", args=[s, "nope", "it"])
     assert sup.get(bad).status_code == 404
+
+
+def test_mailbox_list_reads_a_fixed_number_of_queries(
+    tenant_a: Tenant, django_assert_max_num_queries: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = _client(tenant_a.admin)
+    url = reverse("configuration:mailboxes", args=[tenant_a.org.slug])
+    queue = Queue.objects.create(organization=tenant_a.org, name="URP")
+    _mailbox(tenant_a, topic=tenant_a.topic, queue=queue)
+    with CaptureQueriesContext(connection) as one:
+        assert admin.get(url).status_code == 200
+    for n in range(5):
+        Mailbox.objects.create(
+            organization=tenant_a.org,
+            name=f"Box {n}",
+            address=f"box{n}@comune.example",
+            topic=tenant_a.topic,
+            queue=queue,
+        )
+    with CaptureQueriesContext(connection) as six:
+        page = admin.get(url)
+    assert "box4@comune.example" in page.content.decode()
+    assert len(six.captured_queries) == len(one.captured_queries)
+
+
+def test_deleting_a_draft_notice_and_a_template_is_audited(tenant_a: Tenant) -> None:
+    admin = _client(tenant_a.admin)
+    s = tenant_a.org.slug
+    draft = _notice(tenant_a)
+    published = _notice(tenant_a, version="v0", published_at="2026-01-01T00:00:00Z")
+    assert admin.post(reverse("configuration:notice_delete", args=[s, draft.pk])).status_code == 302
+    assert (
+        admin.post(reverse("configuration:notice_delete", args=[s, published.pk])).status_code
+        == 302
+    )
+    assert list(PrivacyNotice.objects.values_list("version", flat=True)) == ["v0"]
+    entry = AuditEntry.objects.get(object_type="portal.privacynotice", action="delete")
+    assert entry.object_id == str(draft.pk)
+
+    MailTemplate.objects.create(
+        organization=tenant_a.org, kind="reply", language="en", subject="s", body="b"
+    )
+    url = reverse("configuration:mail_template_edit", args=[s, "reply", "en"])
+    assert admin.post(url, {"subject": "s", "body": "b", "delete": "1"}).status_code == 302
+    assert not MailTemplate.objects.exists()
+    assert AuditEntry.objects.filter(object_type="notify.mailtemplate", action="delete").exists()
