@@ -116,3 +116,40 @@ def test_admin_sets_up_an_imap_mailbox_and_its_mail_becomes_a_case(
     page.goto(f"{live_server.url}/desk/{slug}/settings/mailboxes/")
     expect(page.locator("#mailbox-table")).to_contain_text("urp@comune.example")
     _shot(page, "settings-mailboxes")
+
+
+def test_admin_turns_chat_on_and_previews_a_mail_template(
+    live_server: Any, tenant_a: Any, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    from helpline.routing.models import Queue
+
+    queue = Queue.objects.create(organization=tenant_a.org, name="Chat URP")
+    slug = tenant_a.org.slug
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", tenant_a.admin.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+
+    page.goto(f"{live_server.url}/{slug}/chat/?lang=en")
+    expect(page.locator("#chat-closed")).to_be_visible()  # out of the box
+
+    page.goto(f"{live_server.url}/desk/{slug}/settings/chat/")
+    page.check("#id_is_enabled")
+    page.select_option("#id_queue", str(queue.pk))
+    page.fill("#id_greeting_en", "Hello! An operator will answer shortly.")
+    page.click("#chat-form button[type=submit]")
+    expect(page.locator(".flash-success")).to_contain_text("Chat settings saved")
+    _shot(page, "settings-chat")
+    page.goto(f"{live_server.url}/{slug}/chat/?lang=en")
+    expect(page.locator("#chat-greeting")).to_have_text("Hello! An operator will answer shortly.")
+
+    page.goto(f"{live_server.url}/desk/{slug}/settings/mail-templates/")
+    page.click("#template-table a >> nth=0")
+    page.fill("#id_body", "Dear {{ name }},\nyour request {{ protocol }} is registered.")
+    page.click("button[name=preview]")
+    body = page.locator("#preview-body")
+    expect(body).to_contain_text("Dear Maria O'Brien & Sons <maria@example.org>,")
+    expect(body).to_contain_text("Privacy notice: ")
+    _shot(page, "settings-mail-template")
