@@ -10,6 +10,7 @@ from ninja.openapi.views import openapi_view
 from helpline.api import errors
 from helpline.api.auth import token_auth
 from helpline.cases.api import router as cases_router
+from helpline.configuration.api_channels import router as channel_settings_router
 from helpline.customers.api import router as customers_router
 from helpline.notify.api import router as notify_router
 from helpline.routing.api import router as routing_router
@@ -36,6 +37,7 @@ api.add_router("", routing_router)
 api.add_router("", sla_router)
 api.add_router("", notify_router)
 api.add_router("", users_router)
+api.add_router("", channel_settings_router)
 
 
 def docs(request: HttpRequest) -> HttpResponse:

@@ -30,6 +30,20 @@ class MailboxPurpose(models.TextChoices):
     DELEGATION = "delegation", _("Back-office delegation (L2)")
 
 
+class ConnectionState(models.TextChoices):
+    """What the last "Test connection" (or poll) said about a mailbox's server login."""
+
+    UNTESTED = "untested", _("Not tested")
+    WORKING = "working", _("Working")
+    FAILING = "failing", _("Not working")
+
+
+class SmtpSecurity(models.TextChoices):
+    NONE = "none", _("None")
+    STARTTLS = "starttls", _("STARTTLS")
+    TLS = "tls", _("TLS (SMTPS)")
+
+
 class ClosedCasePolicy(models.TextChoices):
     REOPEN = "reopen", _("Reopen the case")
     LINK = "link", _("Open a new case linked to it")
@@ -90,6 +104,32 @@ class Mailbox(models.Model):
     last_uid = models.PositiveBigIntegerField(_("last UID fetched"), default=0)
     last_polled_at = models.DateTimeField(_("last polled at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    imap_state = models.CharField(
+        _("IMAP connection"),
+        max_length=10,
+        choices=ConnectionState.choices,
+        default=ConnectionState.UNTESTED,
+    )
+    imap_checked_at = models.DateTimeField(_("IMAP tested at"), null=True, blank=True)
+    imap_check_answer = models.TextField(_("IMAP server's answer"), blank=True)
+    smtp_host = models.CharField(_("SMTP host"), max_length=200, blank=True)
+    smtp_port = models.PositiveIntegerField(_("SMTP port"), default=587)
+    smtp_security = models.CharField(
+        _("SMTP security"),
+        max_length=10,
+        choices=SmtpSecurity.choices,
+        default=SmtpSecurity.STARTTLS,
+    )
+    smtp_user = models.CharField(_("SMTP user"), max_length=200, blank=True)
+    smtp_password = models.CharField(_("SMTP password"), max_length=200, blank=True)
+    smtp_state = models.CharField(
+        _("SMTP connection"),
+        max_length=10,
+        choices=ConnectionState.choices,
+        default=ConnectionState.UNTESTED,
+    )
+    smtp_checked_at = models.DateTimeField(_("SMTP tested at"), null=True, blank=True)
+    smtp_check_answer = models.TextField(_("SMTP server's answer"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -258,10 +298,12 @@ class PecReceipt(models.Model):
 class ChatSettings(models.Model):
     """A tenant's chat: the queue conversations wait in, and when the chat is staffed.
 
-    ``hours`` maps ISO weekdays ("1" = Monday ... "7") to ``[["09:00", "18:00"], ...]`` in
-    the tenant's time zone; empty means always open. Public holidays of the tenant's
-    country close it (the ``holidays`` package). Out of hours the portal offers the web
-    form instead. (The SLA calendars of issue 4 can replace these hours once they exist.)
+    With a ``calendar`` (an SLA business calendar: slots, holidays, closures) the chat is
+    open exactly when that calendar is; ``greetings`` maps a language code to the first
+    line the visitor reads. Without a calendar, ``hours`` maps ISO weekdays ("1" = Monday
+    ... "7") to ``[["09:00", "18:00"], ...]`` in the tenant's time zone; empty means always
+    open. Public holidays of the tenant's country close it (the ``holidays`` package). Out
+    of hours the portal offers the web form instead.
     """
 
     organization = models.OneToOneField(
@@ -279,12 +321,61 @@ class ChatSettings(models.Model):
         verbose_name=_("chat queue"),
     )
     hours = models.JSONField(_("opening hours"), default=dict, blank=True)
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opening hours (business calendar)"),
+    )
+    greetings = models.JSONField(_("greetings"), default=dict, blank=True)
     closed_on_holidays = models.BooleanField(_("closed on public holidays"), default=True)
     is_enabled = models.BooleanField(_("chat enabled"), default=True)
 
     class Meta:
         verbose_name = _("chat settings")
         verbose_name_plural = _("chat settings")
+
+    def __str__(self) -> str:
+        return str(self.organization_id)
+
+
+class WebFormSettings(models.Model):
+    """A tenant's web form: which topics it offers and its limits.
+
+    ``topics`` empty offers every active topic. The abuse limits are CAPTCHA-free counts per
+    hour: ``max_per_ip_per_hour`` submissions from one client IP address and
+    ``max_per_email_per_hour`` from one e-mail address (0: no limit of that kind).
+    ``max_attachments`` / ``max_attachment_bytes`` bound the files of one submission. The
+    portal reads them through ``channels.selectors.webform_settings`` (defaults from the
+    ``HELPLINE_*`` settings when the tenant has no row).
+    """
+
+    organization = models.OneToOneField(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("organisation"),
+    )
+    topics = models.ManyToManyField(
+        "cases.Topic", blank=True, related_name="+", verbose_name=_("topics offered")
+    )
+    attachments_allowed = models.BooleanField(_("attachments allowed"), default=True)
+    max_attachments = models.PositiveSmallIntegerField(_("files per submission"), default=3)
+    max_attachment_bytes = models.PositiveBigIntegerField(
+        _("largest file (bytes)"), default=10 * 1024 * 1024
+    )
+    max_per_ip_per_hour = models.PositiveIntegerField(
+        _("submissions per IP address and hour"), default=10
+    )
+    max_per_email_per_hour = models.PositiveIntegerField(
+        _("submissions per e-mail address and hour"), default=5
+    )
+
+    class Meta:
+        verbose_name = _("web form settings")
+        verbose_name_plural = _("web form settings")
 
     def __str__(self) -> str:
         return str(self.organization_id)

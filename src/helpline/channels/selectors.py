@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from helpline.cases.models import Case
-from helpline.channels.models import Inbound, InboundState, Mailbox, PecReceipt
+from helpline.channels.models import (
+    ChatSettings,
+    Inbound,
+    InboundState,
+    Mailbox,
+    PecReceipt,
+    WebFormSettings,
+)
 from helpline.lib.errors import NotFound
 from helpline.tenancy.models import Organization
 
@@ -50,4 +58,55 @@ def case_inbound(*, case: Case) -> QuerySet[Inbound]:
         Inbound.objects.filter(case=case, organization_id=case.organization_id)
         .defer("raw")
         .order_by("received_at", "id")
+    )
+
+
+def get_mailbox(*, org: Organization, mailbox_id: int) -> Mailbox:
+    """One of the tenant's mailboxes (another tenant's id: NotFound)."""
+    box = (
+        Mailbox.objects.filter(organization=org, pk=mailbox_id)
+        .select_related("topic", "queue")
+        .first()
+    )
+    if box is None:
+        raise NotFound(_("No such mailbox."))
+    return box
+
+
+def mailbox_list(*, org: Organization) -> QuerySet[Mailbox]:
+    """The settings screen's list: every mailbox of the tenant with its topic and queue."""
+    return (
+        Mailbox.objects.filter(organization=org)
+        .select_related("topic", "queue")
+        .order_by("-is_active", "name", "id")
+    )
+
+
+def chat_settings(*, org: Organization) -> ChatSettings | None:
+    return ChatSettings.objects.filter(organization=org).first()
+
+
+def webform_settings(*, org: Organization) -> WebFormSettings:
+    """The tenant's web-form settings; an unsaved row with the defaults when it has none.
+
+    What the portal enforces: ``topics`` (empty: every active topic), ``attachments_allowed``,
+    ``max_attachments``, ``max_attachment_bytes``, ``max_per_ip_per_hour`` and
+    ``max_per_email_per_hour`` (0: no limit of that kind).
+    """
+    row = WebFormSettings.objects.filter(organization=org).first()
+    if row is None:
+        row = WebFormSettings(
+            organization=org,
+            max_attachment_bytes=settings.HELPLINE_MAX_ATTACHMENT_BYTES,
+            max_per_ip_per_hour=settings.HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR,
+        )
+    return row
+
+
+def webform_topic_ids(*, org: Organization) -> list[int]:
+    """The topics the web form offers (empty: every active topic)."""
+    return list(
+        WebFormSettings.topics.through.objects.filter(
+            webformsettings__organization=org
+        ).values_list("topic_id", flat=True)
     )

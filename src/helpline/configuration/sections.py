@@ -56,6 +56,42 @@ SECTIONS: list[Section] = [
         Action.MANAGE_TEMPLATES,
         _("Which status changes are told to customers, by e-mail or SMS."),
     ),
+    # channels
+    Section(
+        "configuration:mailboxes",
+        _("Mailboxes"),
+        "channels",
+        Action.MANAGE_CHANNELS,
+        _("E-mail, PEC and fax-to-mail addresses: IMAP in, SMTP out, where their cases go."),
+    ),
+    Section(
+        "configuration:chat",
+        _("Chat"),
+        "channels",
+        Action.MANAGE_CHANNELS,
+        _("On or off, opening hours and greetings."),
+    ),
+    Section(
+        "configuration:webform",
+        _("Web form"),
+        "channels",
+        Action.MANAGE_CHANNELS,
+        _("Topics offered, attachments and abuse limits."),
+    ),
+    Section(
+        "configuration:notices",
+        _("Privacy notices"),
+        "channels",
+        Action.MANAGE_CHANNELS,
+        _("Versions per channel and language, shown where customers contact you."),
+    ),
+    Section(
+        "configuration:mail_templates",
+        _("Mail templates"),
+        "channels",
+        Action.MANAGE_TEMPLATES,
+        _("Acknowledgements and replies per language, with a preview."),
+    ),
 ]
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from helpline.configuration import views, views_notifications, views_users
+from helpline.configuration import views, views_channels, views_notifications, views_users
 
 app_name = "configuration"
 
@@ -41,5 +41,42 @@ urlpatterns = [
             template_name="configuration/users/password_set_done.html"
         ),
         name="password_set_done",
+    ),
+    # channels
+    path(_base + "mailboxes/", views_channels.mailboxes, name="mailboxes"),
+    path(_base + "mailboxes/new/", views_channels.mailbox_new, name="mailbox_new"),
+    path(_base + "mailboxes/<int:mailbox_id>/", views_channels.mailbox_edit, name="mailbox_edit"),
+    path(
+        _base + "mailboxes/<int:mailbox_id>/test/<str:protocol>/",
+        views_channels.mailbox_test,
+        name="mailbox_test",
+    ),
+    path(
+        _base + "mailboxes/<int:mailbox_id>/active/",
+        views_channels.mailbox_active,
+        name="mailbox_active",
+    ),
+    path(_base + "chat/", views_channels.chat, name="chat"),
+    path(_base + "web-form/", views_channels.webform, name="webform"),
+    path(_base + "privacy-notices/", views_channels.notices, name="notices"),
+    path(_base + "privacy-notices/new/", views_channels.notice_new, name="notice_new"),
+    path(
+        _base + "privacy-notices/<int:notice_id>/", views_channels.notice_edit, name="notice_edit"
+    ),
+    path(
+        _base + "privacy-notices/<int:notice_id>/publish/",
+        views_channels.notice_publish,
+        name="notice_publish",
+    ),
+    path(
+        _base + "privacy-notices/<int:notice_id>/delete/",
+        views_channels.notice_delete,
+        name="notice_delete",
+    ),
+    path(_base + "mail-templates/", views_channels.mail_templates, name="mail_templates"),
+    path(
+        _base + "mail-templates/<str:kind>/<str:language>/",
+        views_channels.mail_template_edit,
+        name="mail_template_edit",
     ),
 ]

@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -77,14 +78,52 @@ def _as_email(row: OutboundEmail) -> EmailMessage:
     )
 
 
+def _mailbox_connections(rows: list[OutboundEmail]) -> dict[tuple[int, str], Any]:
+    """Mail leaving from a mailbox with its own SMTP server (a PEC mailbox through its PEC
+    provider, say) goes through that server: {(organisation, from address): connection}.
+    One query for the whole pass."""
+    from helpline.channels.models import Mailbox, SmtpSecurity
+
+    boxes = Mailbox.objects.filter(
+        organization_id__in={r.organization_id for r in rows},
+        address__in={r.from_address.lower() for r in rows},
+    ).exclude(smtp_host="")
+    out: dict[tuple[int, str], Any] = {}
+    for box in boxes:
+        out[(box.organization_id, box.address.lower())] = get_connection(
+            "django.core.mail.backends.smtp.EmailBackend",
+            fail_silently=False,
+            host=box.smtp_host,
+            port=box.smtp_port,
+            username=box.smtp_user or None,
+            password=box.smtp_password or None,
+            use_tls=box.smtp_security == SmtpSecurity.STARTTLS,
+            use_ssl=box.smtp_security == SmtpSecurity.TLS,
+            timeout=30,
+        )
+    return out
+
+
 def send_due(*, now: datetime | None = None, limit: int = 50) -> int:
     """One pass: send what is due; returns how many were sent."""
     now = now or timezone.now()
     rows = _claim(now, limit)
     if not rows:
         return 0
+    own = _mailbox_connections(rows)
+    groups: dict[tuple[int, str] | None, list[OutboundEmail]] = {}
+    for row in rows:
+        found = (row.organization_id, row.from_address.lower())
+        groups.setdefault(found if found in own else None, []).append(row)
     sent = 0
-    connection = get_connection(fail_silently=False)
+    for key, group_rows in groups.items():
+        connection = own[key] if key is not None else get_connection(fail_silently=False)
+        sent += _send_group(connection, group_rows)
+    return sent
+
+
+def _send_group(connection: Any, rows: list[OutboundEmail]) -> int:
+    sent = 0
     try:
         connection.open()
     except Exception as exc:  # server down: every claimed row waits for its next attempt

@@ -88,6 +88,32 @@ def customer_language(case: Case) -> str:
     return _language(case)
 
 
+def privacy_url(org_slug: str, language: str) -> str:
+    """The portal page with the tenant's current e-mail privacy notice in ``language``."""
+    base = settings.HELPLINE_PUBLIC_URL.rstrip("/")
+    return f"{base}/{org_slug}/privacy/?channel=email&lang={language}"
+
+
+def render_source(
+    *, subject_src: str, body_src: str, values: Mapping[str, Any], kind: str
+) -> tuple[str, str]:
+    """Render a subject and a plain-text body: no autoescaping (a text part never carries
+    HTML entities), and the acknowledgement always ends with the privacy notice's link
+    unless the wording places ``{{ privacy_url }}`` itself."""
+    # The context decides escaping, not the engine: without autoescape=False here an
+    # "O'Brien & Sons" reached customers as "O&#x27;Brien &amp; Sons".
+    context = Context(dict(values), autoescape=False)
+    subject = str(_compiled(subject_src).render(context))
+    text = str(_compiled(body_src).render(context))
+    if kind == TemplateKind.ACKNOWLEDGEMENT and "privacy_url" not in body_src:
+        text = (
+            text.rstrip("\n")
+            + "\n\n"
+            + _("Privacy notice: %(url)s") % {"url": values.get("privacy_url", "")}
+        )
+    return " ".join(subject.split())[:255], text
+
+
 def _language(case: Case) -> str:
     lang = case.requester.language if case.requester_id and case.requester else ""
     return lang or case.organization.language or settings.LANGUAGE_CODE
@@ -196,21 +222,20 @@ def render_mail(
         else:
             subject_src, body_src = _default_template(kind)
         name = case.requester.name if case.requester_id and case.requester else _("customer")
-        # Mail is plain text: no HTML escaping ("l'intervento", never "l&#x27;intervento").
-        context = Context(
-            autoescape=False,
-            dict_={
+        return render_source(
+            subject_src=subject_src,
+            body_src=body_src,
+            kind=kind,
+            values={
                 "protocol": case.protocol_number,
                 "title": case.title,
                 "name": name,
                 "organization": case.organization.name,
                 "status_url": status_url(case),
+                "privacy_url": privacy_url(case.organization.slug, lang),
                 "body": body,
             },
         )
-        subject = _compiled(subject_src).render(context)
-        text = _compiled(body_src).render(context)
-    return " ".join(subject.split())[:255], text
 
 
 def _from_address(case: Case) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from helpline.cases.choices import MessageDirection
@@ -21,19 +22,54 @@ def organization_by_slug(*, slug: str) -> Organization:
     return org
 
 
-def current_notice(*, org: Organization) -> PrivacyNotice | None:
-    return PrivacyNotice.objects.filter(organization=org).order_by("-published_at", "-id").first()
+def current_notice(
+    *, org: Organization, channel: str = "web", language: str | None = None
+) -> PrivacyNotice | None:
+    """The published notice for ``channel`` in ``language`` (default: the active one): the
+    most specific of exact channel and language, channel for every language, every channel
+    in the language, every channel and language; the newest version of that one."""
+    lang = (language if language is not None else translation.get_language() or "").lower()
+    rows = list(
+        PrivacyNotice.objects.filter(
+            organization=org,
+            published_at__isnull=False,
+            channel__in=[channel, ""],
+            language__in=[lang, lang.split("-")[0], ""],
+        ).order_by("-published_at", "-id")
+    )
+
+    def rank(n: PrivacyNotice) -> tuple[int, int]:
+        return (0 if n.channel else 1, 0 if n.language else 1)
+
+    return min(rows, key=rank) if rows else None  # min keeps the newest among equals
+
+
+def notices_for(*, org: Organization) -> QuerySet[PrivacyNotice]:
+    """Every version of the tenant's notices, drafts first, then by channel and language."""
+    return PrivacyNotice.objects.filter(organization=org).order_by(
+        "channel", "language", F("published_at").desc(nulls_first=True), "-id"
+    )
+
+
+def get_notice(*, org: Organization, notice_id: int) -> PrivacyNotice:
+    notice = PrivacyNotice.objects.filter(organization=org, pk=notice_id).first()
+    if notice is None:
+        raise NotFound(_("No such privacy notice."))
+    return notice
 
 
 def catalogue(*, org: Organization) -> tuple[list[Topic], list[Subject]]:
-    """Active topics and subjects offered on the form."""
-    topics = list(Topic.objects.filter(organization=org, is_active=True))
-    subjects = list(
-        Subject.objects.filter(
-            organization=org, is_active=True, topic__is_active=True
-        ).select_related("topic")
-    )
-    return topics, subjects
+    """Active topics and subjects offered on the form (only the topics its settings name,
+    when they name any)."""
+    from helpline.channels.selectors import webform_topic_ids
+
+    offered = webform_topic_ids(org=org)
+    topic_qs = Topic.objects.filter(organization=org, is_active=True)
+    subject_qs = Subject.objects.filter(organization=org, is_active=True, topic__is_active=True)
+    if offered:
+        topic_qs = topic_qs.filter(pk__in=offered)
+        subject_qs = subject_qs.filter(topic_id__in=offered)
+    return list(topic_qs), list(subject_qs.select_related("topic"))
 
 
 def case_for_token(*, org: Organization, token: str) -> Case:

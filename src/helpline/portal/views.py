@@ -195,7 +195,14 @@ def chat_start(request: HttpRequest, org: Organization) -> HttpResponse:
     return render(
         request,
         "portal/chat_start.html",
-        _context(org, open_now=open_now, errors=errors, posted=request.POST),
+        _context(
+            org,
+            open_now=open_now,
+            errors=errors,
+            posted=request.POST,
+            greeting=chat.greeting_for(chat_settings, translation.get_language() or ""),
+            notice=selectors.current_notice(org=org, channel="chat"),
+        ),
         status=status,
     )
 
@@ -243,3 +250,13 @@ def chat_room(request: HttpRequest, org: Organization, token: str) -> HttpRespon
             ws_path=f"/ws/chat/{token}/",
         ),
     )
+
+
+@portal_view
+@require_http_methods(["GET"])
+def privacy_notice(request: HttpRequest, org: Organization) -> HttpResponse:
+    """The current privacy notice of a channel (``?channel=email``, the link of the
+    acknowledgement) in the visitor's language."""
+    channel = request.GET.get("channel", "web")
+    notice = selectors.current_notice(org=org, channel=channel)
+    return render(request, "portal/privacy.html", _context(org, notice=notice))

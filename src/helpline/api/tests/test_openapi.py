@@ -65,6 +65,18 @@ EXPECTED = {
     "/api/v1/settings/users/{member_id}/password-reset": {"post"},
     "/api/v1/settings/users/{member_id}/tokens": {"get", "post"},
     "/api/v1/settings/users/{member_id}/tokens/{token_id}": {"delete"},
+    # channel settings (helpline.configuration.api_channels)
+    "/api/v1/settings/mailboxes": {"get", "post"},
+    "/api/v1/settings/mailboxes/{mailbox_id}": {"get", "put"},
+    "/api/v1/settings/mailboxes/{mailbox_id}/test/{protocol}": {"post"},
+    "/api/v1/settings/chat": {"get", "put"},
+    "/api/v1/settings/webform": {"get", "put"},
+    "/api/v1/settings/privacy-notices": {"get", "post"},
+    "/api/v1/settings/privacy-notices/{notice_id}": {"get", "put", "delete"},
+    "/api/v1/settings/privacy-notices/{notice_id}/publish": {"post"},
+    "/api/v1/settings/mail-templates": {"get"},
+    "/api/v1/settings/mail-templates/{kind}/{language}": {"get", "put", "delete"},
+    "/api/v1/settings/mail-templates/{kind}/{language}/preview": {"post"},
 }
 
 

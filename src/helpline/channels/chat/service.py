@@ -35,13 +35,34 @@ def group(session_id: int) -> str:
 
 
 def settings_for(org: Organization) -> ChatSettings | None:
-    return ChatSettings.objects.filter(organization=org).select_related("queue").first()
+    return (
+        ChatSettings.objects.filter(organization=org)
+        .select_related("queue", "calendar")
+        .prefetch_related("calendar__slots", "calendar__exceptions")
+        .first()
+    )
+
+
+def greeting_for(chat: ChatSettings | None, language: str) -> str:
+    """The greeting in ``language`` (else the base language, else English, else none)."""
+    if chat is None or not chat.greetings:
+        return ""
+    lang = (language or "").lower()
+    for code in (lang, lang.split("-")[0], "en"):
+        if chat.greetings.get(code):
+            return str(chat.greetings[code])
+    return ""
 
 
 def is_open(org: Organization, chat: ChatSettings | None, now: datetime | None = None) -> bool:
-    """Whether the chat is staffed now (tenant's zone, weekday hours, public holidays)."""
+    """Whether the chat is staffed now: its business calendar when it has one (slots,
+    holidays, closures), else the weekday hours in the tenant's zone and public holidays."""
     if chat is None or not chat.is_enabled:
         return False
+    if chat.calendar_id is not None and chat.calendar is not None:
+        from helpline.sla import engine
+
+        return engine.compiled(chat.calendar).is_open(now or timezone.now())
     local = (now or timezone.now()).astimezone(ZoneInfo(org.time_zone))
     if chat.closed_on_holidays:
         try:
