@@ -49,7 +49,7 @@ RULE_FIELDS = (
     "skill_ids",
 )
 
-#: The task priorities the engine orders by (a ``smallint``); urgencies give 0–300.
+#: The task priorities the engine orders by (a ``smallint``); urgencies give 0 to 300.
 PRIORITY_RANGE = (-1000, 1000)
 
 
@@ -110,7 +110,7 @@ def _clean(org: Organization, data: RuleData) -> dict[str, Any]:
     """The rule's column values, or a FieldValidationError naming every bad field."""
     errors: dict[str, list[str]] = {}
 
-    def check(name: str, fn: Any, *args: Any) -> Any:
+    def check(fn: Any, *args: Any) -> Any:
         try:
             return fn(*args)
         except FieldValidationError as exc:
@@ -126,10 +126,8 @@ def _clean(org: Organization, data: RuleData) -> dict[str, Any]:
     if data.queue_id is None:
         errors["queue"] = [_("Choose the queue the rule sends cases to.")]
     else:
-        check("queue", lambda: resolve_refs(org_id=org.pk, refs=[Ref("queue", Queue, data.queue_id)]))
-    if data.priority is not None and not (
-        PRIORITY_RANGE[0] <= data.priority <= PRIORITY_RANGE[1]
-    ):
+        check(resolve_refs, org.pk, [Ref("queue", Queue, data.queue_id)])
+    if data.priority is not None and not (PRIORITY_RANGE[0] <= data.priority <= PRIORITY_RANGE[1]):
         errors["priority"] = [
             _("The priority must be between %(low)d and %(high)d.")
             % {"low": PRIORITY_RANGE[0], "high": PRIORITY_RANGE[1]}
@@ -138,17 +136,17 @@ def _clean(org: Organization, data: RuleData) -> dict[str, Any]:
     values = {
         "name": name,
         "is_active": bool(data.is_active),
-        "channels": check("channels", _values, "channels", data.channels, Channel.values),
-        "case_types": check("case_types", _values, "case_types", data.case_types, CaseType.values),
-        "urgencies": check("urgencies", _values, "urgencies", data.urgencies, Urgency.values),
+        "channels": check(_values, "channels", data.channels, Channel.values),
+        "case_types": check(_values, "case_types", data.case_types, CaseType.values),
+        "urgencies": check(_values, "urgencies", data.urgencies, Urgency.values),
         "customer_kinds": check(
             "customer_kinds", _values, "customer_kinds", data.customer_kinds, CustomerKind.values
         ),
-        "languages": check("languages", _values, "languages", data.languages, languages),
-        "topic_ids": check("topic_ids", _ids, org.pk, "topic_ids", data.topic_ids, Topic),
-        "subject_ids": check("subject_ids", _ids, org.pk, "subject_ids", data.subject_ids, Subject),
-        "segment_ids": check("segment_ids", _ids, org.pk, "segment_ids", data.segment_ids, Segment),
-        "skill_ids": check("skill_ids", _ids, org.pk, "skill_ids", data.skill_ids, Skill),
+        "languages": check(_values, "languages", data.languages, languages),
+        "topic_ids": check(_ids, org.pk, "topic_ids", data.topic_ids, Topic),
+        "subject_ids": check(_ids, org.pk, "subject_ids", data.subject_ids, Subject),
+        "segment_ids": check(_ids, org.pk, "segment_ids", data.segment_ids, Segment),
+        "skill_ids": check(_ids, org.pk, "skill_ids", data.skill_ids, Skill),
         "reserved_line": bool(data.reserved_line),
         "queue_id": data.queue_id,
         "priority": data.priority,
@@ -217,9 +215,7 @@ def reorder_rules(
     current = list(RoutingRule.objects.select_for_update().filter(organization=org))
     by_id = {r.pk: r for r in current}
     if sorted(rule_ids) != sorted(by_id) or len(set(rule_ids)) != len(rule_ids):
-        raise FieldValidationError(
-            rule_ids=_("List every rule of the organisation exactly once.")
-        )
+        raise FieldValidationError(rule_ids=_("List every rule of the organisation exactly once."))
     ordered = [by_id[pk] for pk in rule_ids]
     for position, rule in enumerate(ordered):
         if rule.position != position:
@@ -254,12 +250,7 @@ def set_default_queue(
 ) -> RoutingSettings:
     """The queue a case goes to when no rule matches (``None``: it stays outside)."""
     now = now or timezone.now()
-    try:
-        resolve_refs(org_id=org.pk, refs=[Ref("default_queue", Queue, queue_id)])
-    except FieldValidationError:
-        raise FieldValidationError(
-            default_queue=_("Unknown %(field)s: %(id)s") % {"field": "default_queue", "id": queue_id}
-        ) from None
+    resolve_refs(org_id=org.pk, refs=[Ref("default_queue", Queue, queue_id)])
     row, created = RoutingSettings.objects.select_for_update().get_or_create(organization=org)
     before = audit.snapshot(row, ["default_queue"])
     row.default_queue_id = queue_id
@@ -280,14 +271,18 @@ def set_default_queue(
 def rules_for(*, org: Organization) -> list[RoutingRule]:
     """The tenant's rules in order, with their queues."""
     return list(
-        RoutingRule.objects.filter(organization=org).select_related("queue").order_by(
-            "position", "id"
-        )
+        RoutingRule.objects.filter(organization=org)
+        .select_related("queue")
+        .order_by("position", "id")
     )
 
 
 def rule_for(*, org: Organization, rule_id: int) -> RoutingRule:
-    rule = RoutingRule.objects.filter(organization=org, pk=rule_id).select_related("organization").first()
+    rule = (
+        RoutingRule.objects.filter(organization=org, pk=rule_id)
+        .select_related("organization")
+        .first()
+    )
     if rule is None:
         raise NotFound(_("No such routing rule."))
     return rule
@@ -351,7 +346,8 @@ def preview(*, org: Organization, case: PreviewInput) -> rules.Choice:
         segment_id=case.segment_id,
         customer_kind=case.customer_kind or None,
         language=case.language or None,
-        designated=lambda segments: case.designated
-        and (not segments or case.segment_id in segments),
+        designated=lambda segments: (
+            case.designated and (not segments or case.segment_id in segments)
+        ),
     )
     return rules.choose(rules.load(org.pk), facts)

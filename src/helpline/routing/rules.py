@@ -266,4 +266,3 @@ def choice_for_new_case(case: Any) -> Choice | None:
     if choice is not None and choice.queue_id is not None:
         case.queue_id = choice.queue_id
     return choice
-

@@ -157,5 +157,6 @@ def update_rule(request: HttpRequest, rule_id: RowId, payload: RuleIn) -> Any:
 @router.delete(_BASE + "/{rule_id}", response={204: None, **WRITE_ERRORS})
 def delete_rule(request: HttpRequest, rule_id: RowId) -> Any:
     _manager(request)
-    config.delete_rule(rule=config.rule_for(org=org(request), rule_id=rule_id), actor=actor(request))
+    rule = config.rule_for(org=org(request), rule_id=rule_id)
+    config.delete_rule(rule=rule, actor=actor(request))
     return Status(204, None)

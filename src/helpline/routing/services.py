@@ -26,7 +26,6 @@ from helpline.lib import deferred
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, IllegalTransition, NotFound
 from helpline.routing import push
-from helpline.routing.rules import Choice
 from helpline.routing.models import (
     ACTIVE_TASK_STATUSES,
     CHANNEL_CAPACITY,
@@ -34,8 +33,8 @@ from helpline.routing.models import (
     Agent,
     CallbackRequest,
     CallbackStatus,
-    CaseRoute,
     CapacityClass,
+    CaseRoute,
     NoAgentPolicy,
     Offer,
     OfferOutcome,
@@ -50,6 +49,7 @@ from helpline.routing.models import (
     TaskKind,
     TaskStatus,
 )
+from helpline.routing.rules import Choice
 from helpline.tenancy.models import WRITING_ROLES, Membership, Organization
 
 # --- priority and skills -----------------------------------------------------------------

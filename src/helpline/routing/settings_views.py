@@ -33,20 +33,21 @@ def _context(request: DeskRequest, membership: Membership, **extra: Any) -> dict
     }
 
 
-def _labels(values: list[Any], names: dict[Any, str]) -> list[str]:
+def _labels(values: list[Any], choices: Any) -> list[str]:
+    names = {k: str(v) for k, v in choices}
     return [names.get(v, str(v)) for v in values]
 
 
 def _summary(rule: RoutingRule, c: TenantChoices) -> list[tuple[str, list[str]]]:
     """The rule's conditions as (label, values) pairs, for the list."""
     parts = [
-        (_("Channels"), _labels(rule.channels, dict(Channel.choices))),
-        (_("Case types"), _labels(rule.case_types, dict(CaseType.choices))),
-        (_("Urgencies"), _labels(rule.urgencies, dict(Urgency.choices))),
-        (_("Topics"), _labels(rule.topic_ids, dict(c.topics))),
-        (_("Subjects"), _labels(rule.subject_ids, dict(c.subjects))),
-        (_("Customer segments"), _labels(rule.segment_ids, dict(c.segments))),
-        (_("Customer kinds"), _labels(rule.customer_kinds, dict(CustomerKind.choices))),
+        (_("Channels"), _labels(rule.channels, Channel.choices)),
+        (_("Case types"), _labels(rule.case_types, CaseType.choices)),
+        (_("Urgencies"), _labels(rule.urgencies, Urgency.choices)),
+        (_("Topics"), _labels(rule.topic_ids, c.topics)),
+        (_("Subjects"), _labels(rule.subject_ids, c.subjects)),
+        (_("Customer segments"), _labels(rule.segment_ids, c.segments)),
+        (_("Customer kinds"), _labels(rule.customer_kinds, CustomerKind.choices)),
         (_("Customer languages"), rule.languages),
     ]
     return [(label, values) for label, values in parts if values]
@@ -62,13 +63,15 @@ def _page(
     org = membership.organization
     choices = TenantChoices(org)
     rules = config.rules_for(org=org)
-    preview_form = PreviewForm(
-        request.GET if "channel" in request.GET else None, choices=choices
-    )
+    preview_form = PreviewForm(request.GET if "channel" in request.GET else None, choices=choices)
     result = None
     if preview_form.is_bound and preview_form.is_valid():
         choice = config.preview(org=org, case=preview_form.to_input())
-        queue = Queue.objects.filter(organization=org, pk=choice.queue_id).first()
+        queue = (
+            Queue.objects.filter(organization=org, pk=choice.queue_id).first()
+            if choice.queue_id
+            else None
+        )
         result = {"choice": choice, "queue": queue}
     context = _context(
         request,
@@ -105,9 +108,7 @@ def _edit(request: DeskRequest, membership: Membership, rule: RoutingRule | None
                     config.create_rule(org=org, actor=request_actor(request), data=form.to_data())
                     messages.success(request, _("Routing rule created."))
                 else:
-                    config.update_rule(
-                        rule=rule, actor=request_actor(request), data=form.to_data()
-                    )
+                    config.update_rule(rule=rule, actor=request_actor(request), data=form.to_data())
                     messages.success(request, _("Routing rule saved."))
                 return redirect("routing:rules", org.slug)
             except FieldValidationError as exc:

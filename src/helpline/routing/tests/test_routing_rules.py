@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpline.cases.choices import CaseType, Channel, Status, Urgency
-from helpline.cases.models import Case
+from helpline.cases.models import Case, Topic
 from helpline.cases.services import (
     change_case_type,
     change_queue,
@@ -28,7 +28,6 @@ from helpline.cases.services import (
     change_urgency,
     open_case,
 )
-from helpline.cases.models import Topic
 from helpline.customers.models import Customer, DesignatedPerson, Segment
 from helpline.customers.services import create_customer
 from helpline.events.models import ContactEvent, EventKind
@@ -163,7 +162,7 @@ def test_an_emergency_of_any_channel_goes_to_the_emergency_queue(
 ) -> None:
     case = _open(setup, channel=channel, urgency="emergency")
     assert case.queue_id == setup.emergency.pk
-    assert case.route.rule_name == "Emergencies"  # type: ignore[attr-defined]
+    assert case.route.rule_name == "Emergencies"
 
 
 @settings(
@@ -411,9 +410,7 @@ def test_cases_from_the_api_desk_web_form_and_mail_are_routed(
     assert row.case.queue_id == setup.front.pk and len(_active_tasks(row.case)) == 1
 
 
-def test_the_case_page_names_the_rule_that_chose_the_queue(
-    setup: Setup, desk_a: Client
-) -> None:
+def test_the_case_page_names_the_rule_that_chose_the_queue(setup: Setup, desk_a: Client) -> None:
     case = _open(setup, urgency="emergency")
     page = desk_a.get(reverse("desk:case_detail", args=[setup.tenant.org.slug, case.pk]))
     assert "Emergencies" in page.content.decode()

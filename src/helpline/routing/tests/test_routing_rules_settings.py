@@ -17,8 +17,8 @@ from helpline.lib.errors import FieldValidationError
 from helpline.routing import configuration as config
 from helpline.routing.models import Queue, RoutingRule
 from helpline.routing.tests.conftest import SYSTEM
-from helpline.tenancy.services import add_member, create_api_token
-from helpline.tenancy.models import Membership, Role
+from helpline.tenancy.models import Membership
+from helpline.tenancy.services import create_api_token
 
 
 def _queue(org: Any, code: str = "front") -> Queue:
@@ -89,7 +89,8 @@ def test_a_queue_in_use_by_a_rule_cannot_be_deleted(tenant_a) -> None:
     from django.db.models import ProtectedError
 
     q = _queue(tenant_a.org)
-    config.create_rule(org=tenant_a.org, actor=SYSTEM, data=config.RuleData(name="x", queue_id=q.pk))
+    data = config.RuleData(name="x", queue_id=q.pk)
+    config.create_rule(org=tenant_a.org, actor=SYSTEM, data=data)
     with pytest.raises(ProtectedError):
         q.delete()
 
@@ -209,8 +210,10 @@ def test_screen_create_edit_move_default_and_preview(tenant_a, tenant_b) -> None
     sup.post(reverse("routing:rule_default", args=[org.slug]), {"default_queue": front.pk})
     assert config.default_queue_id(org=org) == front.pk
     rules_url = reverse("routing:rules", args=[org.slug])
-    page = sup.get(rules_url, {"channel": "email", "case_type": "complaint", "urgency": "high"})
-    assert "Everything" in page.content.decode() and 'id="preview-result"' in page.content.decode()
+    html = sup.get(
+        rules_url, {"channel": "email", "case_type": "complaint", "urgency": "high"}
+    ).content.decode()
+    assert "Everything" in html and 'id="preview-result"' in html
     frag = sup.get(
         rules_url,
         {"channel": "email", "case_type": "complaint", "urgency": "high"},
