@@ -126,7 +126,7 @@ def _clean(org: Organization, data: RuleData) -> dict[str, Any]:
     if data.queue_id is None:
         errors["queue"] = [_("Choose the queue the rule sends cases to.")]
     else:
-        check(resolve_refs, org.pk, [Ref("queue", Queue, data.queue_id)])
+        check(lambda: resolve_refs(org_id=org.pk, refs=[Ref("queue", Queue, data.queue_id)]))
     if data.priority is not None and not (PRIORITY_RANGE[0] <= data.priority <= PRIORITY_RANGE[1]):
         errors["priority"] = [
             _("The priority must be between %(low)d and %(high)d.")
@@ -140,7 +140,7 @@ def _clean(org: Organization, data: RuleData) -> dict[str, Any]:
         "case_types": check(_values, "case_types", data.case_types, CaseType.values),
         "urgencies": check(_values, "urgencies", data.urgencies, Urgency.values),
         "customer_kinds": check(
-            "customer_kinds", _values, "customer_kinds", data.customer_kinds, CustomerKind.values
+            _values, "customer_kinds", data.customer_kinds, CustomerKind.values
         ),
         "languages": check(_values, "languages", data.languages, languages),
         "topic_ids": check(_ids, org.pk, "topic_ids", data.topic_ids, Topic),

@@ -27,6 +27,11 @@ EXPECTED = {
     "/api/v1/routing/tasks/{task_id}/abandon": {"post"},
     "/api/v1/routing/tasks/{task_id}/callback-attempt": {"post"},
     "/api/v1/routing/callbacks": {"post"},
+    "/api/v1/settings/routing-rules": {"get", "post"},
+    "/api/v1/settings/routing-rules/{rule_id}": {"get", "put", "delete"},
+    "/api/v1/settings/routing-rules/order": {"put"},
+    "/api/v1/settings/routing-rules/default-queue": {"put"},
+    "/api/v1/settings/routing-rules/preview": {"post"},
     # customer 360 (issue 6)
     "/api/v1/customers/search": {"get"},
     "/api/v1/customers/import": {"post"},

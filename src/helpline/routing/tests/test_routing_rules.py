@@ -406,7 +406,8 @@ def test_cases_from_the_api_desk_web_form_and_mail_are_routed(
         b"Subject: Reclamo\r\nMessage-ID: <r1@example.it>\r\n\r\nBody\r\n"
     )
     row, _state = ingest(mailbox=box, raw=raw, source="test")
-    assert row.case is not None
+    row.refresh_from_db()
+    assert row.case is not None, (row.state, row.reason, row.error)
     assert row.case.queue_id == setup.front.pk and len(_active_tasks(row.case)) == 1
 
 
