@@ -650,6 +650,29 @@ def change_topic(
 
 
 @transaction.atomic
+def reroute_requester_cases(
+    *, customer: Customer, actor: Actor, now: datetime | None = None
+) -> int:
+    """The requester's segment, kind or language changed: their unassigned active cases
+    are routed again by the tenant's rules (how many were looked at)."""
+    from helpline.cases.choices import ACTIVE_STATUSES
+
+    now = now or timezone.now()
+    cases = list(
+        Case.objects.select_for_update().filter(
+            organization_id=customer.organization_id,
+            requester=customer,
+            status__in=ACTIVE_STATUSES,
+            assignee__isnull=True,
+        )
+    )
+    for case in cases:
+        case.requester = customer  # the rules read its segment
+        _reroute(case, actor, now)
+    return len(cases)
+
+
+@transaction.atomic
 def add_task(
     *, case: Case, actor: Actor, title: str, done: bool = False, now: datetime | None = None
 ) -> CaseTask:

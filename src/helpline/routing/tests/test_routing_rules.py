@@ -418,3 +418,20 @@ def test_the_case_page_names_the_rule_that_chose_the_queue(setup: Setup, desk_a:
     plain = _open(setup)
     page = desk_a.get(reverse("desk:case_detail", args=[setup.tenant.org.slug, plain.pk]))
     assert 'id="case-route"' in page.content.decode()
+
+
+def test_a_requester_moving_to_another_segment_takes_their_waiting_cases_along(
+    setup: Setup,
+) -> None:
+    from helpline.customers.services import update_customer
+
+    customer = create_customer(org=setup.tenant.org, actor=SYSTEM, name="Verdi")
+    waiting = _open(setup, requester_id=customer.pk)
+    assigned = _open(setup, requester_id=customer.pk, assignee_id=setup.tenant.operator.pk)
+    assert waiting.queue_id == assigned.queue_id == setup.front.pk
+    update_customer(customer=customer, actor=SYSTEM, segment_id=setup.trade_segment.pk)
+    waiting.refresh_from_db()
+    assigned.refresh_from_db()
+    assert waiting.queue_id == setup.trade.pk
+    assert [t.queue_id for t in _active_tasks(waiting)] == [setup.trade.pk]
+    assert assigned.queue_id == setup.front.pk  # someone is working on it: left alone
