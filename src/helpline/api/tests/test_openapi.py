@@ -12,6 +12,7 @@ EXPECTED = {
     "/api/v1/cases/{case_id}/status": {"post"},
     "/api/v1/cases/{case_id}/assignment": {"post"},
     "/api/v1/cases/{case_id}/urgency": {"post"},
+    "/api/v1/cases/{case_id}/classification": {"post"},
     "/api/v1/cases/{case_id}/messages": {"get", "post"},
     "/api/v1/cases/{case_id}/events": {"get"},
     "/api/v1/attachments/{attachment_id}": {"get"},

@@ -435,3 +435,20 @@ def test_a_requester_moving_to_another_segment_takes_their_waiting_cases_along(
     assert waiting.queue_id == setup.trade.pk
     assert [t.queue_id for t in _active_tasks(waiting)] == [setup.trade.pk]
     assert assigned.queue_id == setup.front.pk  # someone is working on it: left alone
+
+
+def test_reclassifying_through_the_api_reroutes(setup: Setup, api_a: Client, tenant_b: Any) -> None:
+    org = setup.tenant.org
+    water = Topic.objects.create(organization=org, code="water", name="Water")
+    _rule(org, "Water", setup.trade, topic_ids=[water.pk])
+    case = _open(setup, channel="email")
+    url = f"/api/v1/cases/{case.pk}/classification"
+    r = _post_json(api_a, url, {"change_topic": True, "topic_id": tenant_b.topic.pk})
+    assert r.status_code == 422  # another tenant's topic
+    r = _post_json(api_a, url, {"change_topic": True, "topic_id": water.pk})
+    assert r.status_code == 200, r.content
+    assert r.json()["topic_id"] == water.pk
+    assert Case.objects.get(pk=case.pk).queue_id == setup.trade.pk
+    r = _post_json(api_a, url, {"case_type": "complaint"})
+    assert r.json()["case_type"] == "complaint"
+    assert Case.objects.get(pk=case.pk).queue_id == setup.complaints.pk
