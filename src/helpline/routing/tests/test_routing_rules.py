@@ -452,3 +452,30 @@ def test_reclassifying_through_the_api_reroutes(setup: Setup, api_a: Client, ten
     r = _post_json(api_a, url, {"case_type": "complaint"})
     assert r.json()["case_type"] == "complaint"
     assert Case.objects.get(pk=case.pk).queue_id == setup.complaints.pk
+
+
+def test_a_batch_of_mail_is_routed_case_by_case(setup: Setup) -> None:
+    """The e-mail intake's batch (rows inserted at its end, lib.deferred): every case gets
+    its rule's queue, its task and its route row."""
+    from helpline.channels.email.adapter import Received, ingest_batch
+    from helpline.channels.models import Mailbox
+
+    org = setup.tenant.org
+    box = Mailbox.objects.create(organization=org, name="URP", address="urp@comune.example")
+    trade = create_customer(
+        org=org, actor=SYSTEM, name="Assoc", email="a@trade.it", segment_id=setup.trade_segment.pk
+    )
+
+    def raw(i: int, sender: str) -> bytes:
+        return (
+            f"From: <{sender}>\r\nTo: urp@comune.example\r\nSubject: N {i}\r\n"
+            f"Message-ID: <b{i}@example.it>\r\n\r\nBody {i}\r\n"
+        ).encode()
+
+    senders = ["x@example.it", trade.email, "y@example.it", trade.email]
+    ingest_batch([Received(box, raw(i, s)) for i, s in enumerate(senders)], source="test")
+    cases = list(Case.objects.filter(organization=org, channel="email").order_by("pk"))
+    want = [setup.front.pk, setup.trade.pk, setup.front.pk, setup.trade.pk]
+    assert [c.queue_id for c in cases] == want
+    assert [[t.queue_id for t in _active_tasks(c)] for c in cases] == [[q] for q in want]
+    assert CaseRoute.objects.filter(case__in=cases).count() == 4
