@@ -624,8 +624,10 @@ class RoutingRule(models.Model):
             "other callers fall through to the next rule."
         ),
     )
+    # RESTRICT, not PROTECT: a queue in use cannot be deleted, but deleting the whole
+    # organisation (which cascades to both) can.
     queue = models.ForeignKey(
-        Queue, on_delete=models.PROTECT, related_name="routing_rules", verbose_name=_("queue")
+        Queue, on_delete=models.RESTRICT, related_name="routing_rules", verbose_name=_("queue")
     )
     priority = models.SmallIntegerField(
         _("priority"),
@@ -658,7 +660,7 @@ class RoutingSettings(models.Model):
     )
     default_queue = models.ForeignKey(
         Queue,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,
         null=True,
         blank=True,
         related_name="+",

@@ -86,12 +86,12 @@ def test_conditions_naming_another_tenants_catalogue_are_refused(tenant_a, tenan
 
 
 def test_a_queue_in_use_by_a_rule_cannot_be_deleted(tenant_a) -> None:
-    from django.db.models import ProtectedError
+    from django.db.models import RestrictedError
 
     q = _queue(tenant_a.org)
     data = config.RuleData(name="x", queue_id=q.pk)
     config.create_rule(org=tenant_a.org, actor=SYSTEM, data=data)
-    with pytest.raises(ProtectedError):
+    with pytest.raises(RestrictedError):
         q.delete()
 
 
