@@ -4,8 +4,9 @@ queues, overflow of the front office to the back office, wrap-up time on voice q
 
 Configured before the case history is replayed, so the waiting cases become routing tasks
 that require these skills; routing rules send new cases to the channel's or the segment's
-front-office queue, else to the general one. Routing configuration has no service (the admin edits it,
-audited); it is created here directly, as the catalogue is.
+front-office queue, else to the general one (through their services). The rest of the
+routing configuration has no service (the admin edits it, audited); it is created here
+directly, as the catalogue is.
 """
 
 from __future__ import annotations
