@@ -78,7 +78,7 @@ def _reroute(case: Case, actor: Actor, now: datetime) -> None:
     rule and no default queue: it stays where it is."""
     from helpline.routing.rules import choice_for_case
 
-    route = choice_for_case(case)
+    route = choice_for_case(case) if case.is_active else None  # a closed case stays put
     if route is None or route.queue_id is None:
         _sync_routing(case, actor, now)
         return

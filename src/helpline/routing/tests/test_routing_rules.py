@@ -479,3 +479,11 @@ def test_a_batch_of_mail_is_routed_case_by_case(setup: Setup) -> None:
     assert [c.queue_id for c in cases] == want
     assert [[t.queue_id for t in _active_tasks(c)] for c in cases] == [[q] for q in want]
     assert CaseRoute.objects.filter(case__in=cases).count() == 4
+
+
+def test_a_closed_case_reclassified_stays_where_it_was(setup: Setup) -> None:
+    case = _open(setup)
+    case = change_status(case=case, actor=SYSTEM, status=Status.CLOSED)
+    case = change_urgency(case=case, actor=SYSTEM, urgency="emergency")
+    assert Case.objects.get(pk=case.pk).queue_id == setup.front.pk
+    assert _active_tasks(case) == []
