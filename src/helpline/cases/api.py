@@ -25,6 +25,7 @@ from helpline.cases.schemas import (
     CaseListOut,
     CaseListQuery,
     CaseOut,
+    ClassificationIn,
     EventListOut,
     MessageListOut,
     MessageOut,
@@ -140,6 +141,29 @@ def change_urgency(request: HttpRequest, case_id: RowId, payload: UrgencyIn) -> 
     return services.change_urgency(
         case=case, actor=actor(request), urgency=payload.urgency, severity=payload.severity
     )
+
+
+@router.post(
+    "/cases/{case_id}/classification",
+    auth=writer_auth,
+    response={200: CaseOut, **WRITE_ERRORS},
+    tags=["cases"],
+)
+def reclassify(request: HttpRequest, case_id: RowId, payload: ClassificationIn) -> Any:
+    """Change the case's type and/or topic and subject; the case is routed again."""
+    case = selectors.get_case(org=org(request), case_id=case_id)
+    if payload.change_topic:
+        case = services.change_topic(
+            case=case,
+            actor=actor(request),
+            topic_id=payload.topic_id,
+            subject_id=payload.subject_id,
+        )
+    if payload.case_type is not None:
+        case = services.change_case_type(
+            case=case, actor=actor(request), case_type=payload.case_type
+        )
+    return selectors.get_case(org=org(request), case_id=case.pk)
 
 
 # --- messages, attachments, events -------------------------------------------------------

@@ -139,6 +139,18 @@ class UrgencyIn(Schema):
     severity: Severity | None = None
 
 
+class ClassificationIn(Schema):
+    """Reclassify: a new type and/or topic (and subject); the routing rules and SLA
+    policies follow. Leave out what does not change."""
+
+    case_type: CaseType | None = None
+    topic_id: Id | None = Field(None, description="Omit to keep the topic.")
+    subject_id: Id | None = None
+    change_topic: bool = Field(
+        False, description="Set to change the topic and subject (null clears them)."
+    )
+
+
 # --- messages, attachments, events -------------------------------------------------------
 
 

@@ -47,6 +47,7 @@ from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, IllegalTransition
 from helpline.lib.references import Ref, resolve_refs
 from helpline.routing.models import Queue
+from helpline.routing.rules import Choice, choice_for_new_case
 from helpline.sla import services as sla
 from helpline.tenancy.models import Membership, Organization
 from helpline.tenancy.permissions import Action, roles_for
@@ -71,12 +72,35 @@ class MessageSender:
     customer_id: int | None = None
 
 
-def _sync_routing(case: Case, actor: Actor, now: datetime, *, created: bool = False) -> None:
+def _sync_routing(
+    case: Case, actor: Actor, now: datetime, *, created: bool = False, route: Any = None
+) -> None:
     """Routing hook (helpline.routing): queue, move or cancel the case's routing task in this
-    same transaction, so a case is never saved without being queued."""
+    same transaction, so a case is never saved without being queued. ``route``: how its
+    queue was just chosen (``routing.rules.Choice``)."""
     from helpline.routing.services import sync_case
 
-    sync_case(case=case, actor=actor, now=now, created=created)
+    sync_case(case=case, actor=actor, now=now, created=created, route=route)
+
+
+def _reroute(case: Case, actor: Actor, now: datetime) -> None:
+    """The case's classification changed (or it reopened outside the queues): the tenant's
+    routing rules choose its queue again, and ``_sync_routing`` moves its task there. No
+    rule and no default queue: it stays where it is."""
+    from helpline.routing.rules import choice_for_case
+
+    route = choice_for_case(case) if case.is_active else None  # a closed case stays put
+    if route is None or route.queue_id is None:
+        _sync_routing(case, actor, now)
+        return
+    if route.queue_id != case.queue_id:
+        before = audit.snapshot(case, ["queue"])
+        case.queue_id = route.queue_id
+        Case.objects.filter(pk=case.pk).update(queue_id=route.queue_id)
+        audit.record_update(
+            org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
+        )
+    _sync_routing(case, actor, now, route=route)
 
 
 _CHOICE_VALUES: dict[type[Any], frozenset[str]] = {}
@@ -259,7 +283,10 @@ def open_case(
         updated_at=now,
     )
     if requester is not None:
-        case.requester = requester  # the SLA policy match reads it (its segment)
+        case.requester = requester  # the SLA policy and the routing rules read its segment
+    # The tenant's routing rules choose the queue unless the caller named one; it goes in
+    # with the row.
+    route = choice_for_new_case(case)
     deferred.insert_with_id(case)  # at once, or with the rest of the intake's batch
     audit.record_create(
         org_id=org.pk, actor=actor, instance=case, fields=CASE_AUDITED_FIELDS, at=now
@@ -297,7 +324,7 @@ def open_case(
             data={"assignee": assignee_id, "level": level},
             at=now,
         )
-    _sync_routing(case, actor, now, created=True)
+    _sync_routing(case, actor, now, created=True, route=route)
     case_opened.send(sender=Case, case=case, actor=actor)
     sla.on_case_opened(case=case, now=now)
     return case
@@ -388,7 +415,10 @@ def _apply_status(
         data={"from": old, "to": status},
         at=now,
     )
-    _sync_routing(case, actor, now)
+    if status == Status.REOPENED and case.queue_id is None:
+        _reroute(case, actor, now)  # reopened by the customer: into the queues
+    else:
+        _sync_routing(case, actor, now)
     sla.on_status_changed(case=case, old=old, new=status, now=now)
     status_changed.send(
         sender=Case, case=case, old=old, new=status, actor=actor, at=now, message=message
@@ -464,7 +494,7 @@ def change_queue(
     audit.record_update(
         org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
     )
-    _sync_routing(case, actor, now)
+    _sync_routing(case, actor, now, route=Choice.manual(queue_id))
     sla.on_case_reclassified(case=case, now=now)  # a queue may have its own calendar
     return case
 
@@ -503,6 +533,7 @@ def change_urgency(
             data={"from": before["urgency"], "to": urgency, "severity": case.severity},
             at=now,
         )
+        _reroute(case, actor, now)
         sla.on_case_reclassified(case=case, now=now)
     return case
 
@@ -612,8 +643,70 @@ def change_case_type(
     if audit.record_update(
         org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
     ):
+        _reroute(case, actor, now)
         sla.on_case_reclassified(case=case, now=now)
     return case
+
+
+@transaction.atomic
+def change_topic(
+    *,
+    case: Case,
+    actor: Actor,
+    topic_id: int | None,
+    subject_id: int | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Reclassify the case under another topic (and subject) of its organisation; the
+    routing rules and SLA policies follow the new classification."""
+    now = now or timezone.now()
+    found = resolve_refs(
+        org_id=case.organization_id,
+        refs=[
+            Ref("topic", Topic, topic_id),
+            Ref("subject", Subject, subject_id, read="topic_id"),
+        ],
+    )
+    if subject_id is not None:
+        if topic_id is None:
+            topic_id = found["subject"]
+        elif found["subject"] != topic_id:
+            raise FieldValidationError(subject=_("This subject does not belong to the topic."))
+    case = _lock(case)
+    before = audit.snapshot(case, ["topic", "subject"])
+    case.topic_id = topic_id
+    case.subject_id = subject_id
+    case.updated_at = now
+    case.save(update_fields=["topic", "subject", "updated_at"])
+    if audit.record_update(
+        org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
+    ):
+        _reroute(case, actor, now)
+        sla.on_case_reclassified(case=case, now=now)
+    return case
+
+
+@transaction.atomic
+def reroute_requester_cases(
+    *, customer: Customer, actor: Actor, now: datetime | None = None
+) -> int:
+    """The requester's segment, kind or language changed: their unassigned active cases
+    are routed again by the tenant's rules (how many were looked at)."""
+    from helpline.cases.choices import ACTIVE_STATUSES
+
+    now = now or timezone.now()
+    cases = list(
+        Case.objects.select_for_update().filter(
+            organization_id=customer.organization_id,
+            requester=customer,
+            status__in=ACTIVE_STATUSES,
+            assignee__isnull=True,
+        )
+    )
+    for case in cases:
+        case.requester = customer  # the rules read its segment
+        _reroute(case, actor, now)
+    return len(cases)
 
 
 @transaction.atomic

@@ -244,7 +244,16 @@ def update_customer(
     audit.record_update(
         org_id=customer.organization_id, actor=actor, instance=customer, before=before
     )
+    if any(before[f] != after for f, after in _routed_by(customer).items()):
+        # What the routing rules look at changed: the open cases follow (routing.rules).
+        from helpline.cases.services import reroute_requester_cases
+
+        reroute_requester_cases(customer=customer, actor=actor)
     return customer
+
+
+def _routed_by(customer: Customer) -> dict[str, Any]:
+    return {"segment": customer.segment_id, "kind": customer.kind, "language": customer.language}
 
 
 def _sync_primary(customer: Customer, before: dict[str, Any], *, new: bool = False) -> None:

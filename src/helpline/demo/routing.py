@@ -3,8 +3,10 @@ with priorities and delays, a strategy per queue, an escalation ring on the fron
 queues, overflow of the front office to the back office, wrap-up time on voice queues.
 
 Configured before the case history is replayed, so the waiting cases become routing tasks
-that require these skills. Routing configuration has no service (the admin edits it,
-audited); it is created here directly, as the catalogue is.
+that require these skills; routing rules send new cases to the channel's or the segment's
+front-office queue, else to the general one (through their services). The rest of the
+routing configuration has no service (the admin edits it, audited); it is created here
+directly, as the catalogue is.
 """
 
 from __future__ import annotations
@@ -116,3 +118,30 @@ def configure_demo_routing(
     QueueMember.objects.bulk_create(members)
     AgentSkill.objects.bulk_create(agent_skills)
     engine.clear_config_cache()
+    configure_demo_rules(org, queues=queues)
+
+
+def configure_demo_rules(org: Organization, *, queues: dict[str, Queue]) -> None:
+    """Routing rules as the demo's front office is organised: a channel's own L1 queue
+    (PEC), a segment's own L1 queue, then the general front office as the default queue
+    (through the services, audited, as a supervisor would on the settings screen)."""
+    from helpline.lib.actors import Actor
+    from helpline.routing import configuration
+
+    actor = Actor.system("demo")
+    front = [q for q in queues.values() if q.level == "l1"]
+    for q in front:
+        if q.channel or q.segment_id:
+            configuration.create_rule(
+                org=org,
+                actor=actor,
+                data=configuration.RuleData(
+                    name=q.name,
+                    queue_id=q.pk,
+                    channels=[q.channel] if q.channel else [],
+                    segment_ids=[q.segment_id] if q.segment_id else [],
+                ),
+            )
+    general = next((q for q in front if not q.channel and not q.segment_id), None)
+    if general is not None:
+        configuration.set_default_queue(org=org, actor=actor, queue_id=general.pk)

@@ -18,8 +18,10 @@ from pydantic import Field
 from helpline.api.auth import actor, membership, org, writer_auth
 from helpline.api.schemas import MAX_ID, READ_ERRORS, WRITE_ERRORS, ErrorOut, Id, UtcDatetime
 from helpline.routing import selectors, services
+from helpline.routing.rules_api import router as rules_router
 
 router = Router(tags=["routing"])
+router.add_router("", rules_router)
 
 RowId = PathEx[int, P(ge=1, le=MAX_ID)]
 

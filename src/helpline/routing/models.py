@@ -581,3 +581,141 @@ class CallbackRequest(models.Model):
 
     def __str__(self) -> str:
         return f"call-back {self.phone} at {self.due_at:%Y-%m-%d %H:%M}"
+
+
+# --- routing rules ------------------------------------------------------------------------
+
+
+class RoutingRule(models.Model):
+    """One rule of a tenant's ordered list that picks the queue (and priority, extra
+    skills) of a new or reclassified case; the first active rule whose every condition
+    holds wins (``routing.rules``).
+
+    An empty condition list means "any". Conditions on ids (topics, subjects, segments)
+    are lists of ids rather than many-to-many rows: a rule is read in one query, and a
+    deleted catalogue entry narrows the rule to nothing instead of widening it to "any".
+    ``reserved_line``: the rule takes only requesters who are designated persons allowed on
+    the reserved line (of a customer in one of the rule's segments); everyone else falls
+    through to the next rule.
+    """
+
+    organization = models.ForeignKey(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+        verbose_name=_("organisation"),
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
+    name = models.CharField(_("name"), max_length=120)
+    is_active = models.BooleanField(_("active"), default=True)
+    channels = models.JSONField(_("channels"), default=list, blank=True)
+    case_types = models.JSONField(_("case types"), default=list, blank=True)
+    urgencies = models.JSONField(_("urgencies"), default=list, blank=True)
+    topic_ids = models.JSONField(_("topics"), default=list, blank=True)
+    subject_ids = models.JSONField(_("subjects"), default=list, blank=True)
+    segment_ids = models.JSONField(_("segments"), default=list, blank=True)
+    customer_kinds = models.JSONField(_("customer kinds"), default=list, blank=True)
+    languages = models.JSONField(_("customer languages"), default=list, blank=True)
+    reserved_line = models.BooleanField(
+        _("reserved line"),
+        default=False,
+        help_text=_(
+            "Only designated persons allowed on the reserved line match; "
+            "other callers fall through to the next rule."
+        ),
+    )
+    # RESTRICT, not PROTECT: a queue in use cannot be deleted, but deleting the whole
+    # organisation (which cascades to both) can.
+    queue = models.ForeignKey(
+        Queue, on_delete=models.RESTRICT, related_name="routing_rules", verbose_name=_("queue")
+    )
+    priority = models.SmallIntegerField(
+        _("priority"),
+        null=True,
+        blank=True,
+        help_text=_("Place in the queue (lower goes first); empty: from urgency and type."),
+    )
+    skill_ids = models.JSONField(_("extra skills"), default=list, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["organization", "position"], name="rule_org_position")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoutingSettings(models.Model):
+    """A tenant's routing defaults: the queue a case goes to when no rule matches."""
+
+    organization = models.OneToOneField(
+        "tenancy.Organization",
+        on_delete=models.CASCADE,
+        related_name="routing_settings",
+        verbose_name=_("organisation"),
+    )
+    default_queue = models.ForeignKey(
+        Queue,
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("default queue"),
+    )
+
+    class Meta:
+        verbose_name = _("routing settings")
+        verbose_name_plural = _("routing settings")
+
+    def __str__(self) -> str:
+        return str(self.organization_id)
+
+
+class RouteSource(models.TextChoices):
+    RULE = "rule", _("Routing rule")
+    DEFAULT = "default", _("Default queue")
+    MANUAL = "manual", _("Moved by hand")
+
+
+class CaseRoute(models.Model):
+    """How the case's current queue was chosen: by which rule, the default queue or by
+    hand. One row per case, written when the rules place it (opening, reclassification)
+    and when someone moves it; the case page shows it."""
+
+    organization = models.ForeignKey(
+        "tenancy.Organization", on_delete=models.CASCADE, verbose_name=_("organisation")
+    )
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="route", verbose_name=_("case")
+    )
+    source = models.CharField(_("chosen by"), max_length=10, choices=RouteSource.choices)
+    rule = models.ForeignKey(
+        RoutingRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rule"),
+    )
+    #: The rule's name when it decided (the rule may be renamed or deleted later).
+    rule_name = models.CharField(_("rule name"), max_length=120, blank=True)
+    queue = models.ForeignKey(
+        Queue,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("queue"),
+    )
+    decided_at = models.DateTimeField(_("decided at"))
+
+    class Meta:
+        verbose_name = _("case route")
+        verbose_name_plural = _("case routes")
+
+    def __str__(self) -> str:
+        return f"{self.case_id}: {self.source} {self.rule_name}"

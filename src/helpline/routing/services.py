@@ -22,6 +22,7 @@ from helpline.cases.choices import ACTIVE_STATUSES, CaseType, Channel, Urgency
 from helpline.cases.models import Case
 from helpline.events.models import EventKind
 from helpline.events.services import record_event
+from helpline.lib import deferred
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, IllegalTransition, NotFound
 from helpline.routing import push
@@ -33,6 +34,7 @@ from helpline.routing.models import (
     CallbackRequest,
     CallbackStatus,
     CapacityClass,
+    CaseRoute,
     NoAgentPolicy,
     Offer,
     OfferOutcome,
@@ -40,12 +42,14 @@ from helpline.routing.models import (
     PresenceChange,
     PresenceState,
     Queue,
+    RouteSource,
     Skill,
     SkillKind,
     Task,
     TaskKind,
     TaskStatus,
 )
+from helpline.routing.rules import Choice
 from helpline.tenancy.models import Membership, Organization
 from helpline.tenancy.permissions import Action, roles_for
 
@@ -105,18 +109,29 @@ def _queues_changed(org_id: int) -> None:
 
 
 def sync_case(
-    *, case: Case, actor: Actor, now: datetime | None = None, created: bool = False
+    *,
+    case: Case,
+    actor: Actor,
+    now: datetime | None = None,
+    created: bool = False,
+    route: Choice | None = None,
 ) -> Task | None:
     """Keep the case's routing task in step with the case (idempotent).
 
     Called by ``cases.services`` inside the transaction that opens the case, changes its
-    queue, its assignee or its status, so a case is never lost between being saved and
-    being queued. An unassigned active case with a queue gets a task; a waiting task
-    follows its case to another queue (keeping its place) and is cancelled when someone
-    assigns or closes the case by hand. Call-back cases are queued by ``request_callback``
-    with their due time instead.
+    queue, its assignee, its status or its classification, so a case is never lost between
+    being saved and being queued. An unassigned active case with a queue gets a task; a
+    waiting task follows its case to another queue (keeping its place) and is cancelled
+    when someone assigns or closes the case by hand. Call-back cases are queued by
+    ``request_callback`` with their due time instead.
+
+    ``route``: how the case's queue was just chosen (``routing.rules``): recorded on the
+    case (``CaseRoute``) and in the ``queued`` event, and its priority and extra skills go
+    to the task.
     """
     now = now or timezone.now()
+    if route is not None:
+        _record_route(case, route, now, created=created)
     if created and case.queue_id is None:
         return None  # a new case outside the queues: nothing to look up
     active = (
@@ -134,10 +149,22 @@ def sync_case(
             _queues_changed(case.organization_id)
         elif case.queue_id and active.queue_id != case.queue_id:
             old = active.queue_id
-            Task.objects.filter(pk=active.pk).update(queue_id=case.queue_id, queued_at=now)
-            active.queue_id = case.queue_id
-            _event(active, EventKind.QUEUED, actor, now, moved_from=old)
+            changes: dict[str, Any] = {"queue_id": case.queue_id, "queued_at": now}
+            if route is not None:
+                changes.update(_placement(case, route))
+            Task.objects.filter(pk=active.pk).update(**changes)
+            for name, value in changes.items():
+                setattr(active, name, value)
+            _event(active, EventKind.QUEUED, actor, now, moved_from=old, **_route_data(route))
             _queues_changed(case.organization_id)
+        elif route is not None and route.source != RouteSource.MANUAL:
+            # Reclassified within the same queue: its new urgency or type moves it up or
+            # down (``enqueued_at`` unchanged, so waiting time still counts).
+            changes = _placement(case, route)
+            if any(getattr(active, k) != v for k, v in changes.items()):
+                Task.objects.filter(pk=active.pk).update(**changes)
+                for name, value in changes.items():
+                    setattr(active, name, value)
         return active
     if (
         case.queue_id is None
@@ -146,6 +173,7 @@ def sync_case(
         or case.channel == Channel.CALLBACK
     ):
         return None
+    placement = _placement(case, route)
     task = Task.objects.create(
         organization_id=case.organization_id,
         queue_id=case.queue_id,
@@ -153,14 +181,51 @@ def sync_case(
         case_id=case.pk,
         channel=case.channel,
         capacity_class=CHANNEL_CAPACITY.get(case.channel, CapacityClass.WRITTEN),
-        priority=task_priority(urgency=case.urgency, case_type=case.case_type),
         enqueued_at=now,
         queued_at=now,
-        required_skills=required_skills(case=case),
+        **placement,
     )
-    _event(task, EventKind.QUEUED, actor, now, priority=task.priority)
+    _event(task, EventKind.QUEUED, actor, now, priority=task.priority, **_route_data(route))
     _queues_changed(case.organization_id)
     return task
+
+
+def _placement(case: Case, route: Choice | None) -> dict[str, Any]:
+    """The task's priority and required skills: the rule's priority, when it sets one,
+    instead of the one from urgency and type; the rule's skills on top of the case's."""
+    priority = route.priority if route is not None else None
+    if priority is None:
+        priority = task_priority(urgency=case.urgency, case_type=case.case_type)
+    skills = required_skills(case=case)
+    if route is not None and route.skill_ids:
+        have = {pk for pk, _level in skills}
+        skills = sorted(skills + [[pk, 1] for pk in route.skill_ids if pk not in have])
+    return {"priority": priority, "required_skills": skills}
+
+
+def _route_data(route: Choice | None) -> dict[str, Any]:
+    """What the ``queued`` event says about the choice (reports count cases per rule)."""
+    if route is None:
+        return {}
+    return {"route": route.source, "rule": route.rule_id}
+
+
+def _record_route(case: Case, route: Choice, now: datetime, *, created: bool) -> None:
+    """Write down how the case's queue was chosen (one row per case; none while it is in
+    no queue)."""
+    if route.queue_id is None:
+        if not created:
+            CaseRoute.objects.filter(case_id=case.pk).delete()
+        return
+    values = {
+        "source": route.source,
+        "rule_id": route.rule_id,
+        "rule_name": route.rule_name[:120],
+        "queue_id": route.queue_id,
+        "decided_at": now,
+    }
+    if created or not CaseRoute.objects.filter(case_id=case.pk).update(**values):
+        deferred.insert(CaseRoute(organization_id=case.organization_id, case_id=case.pk, **values))
 
 
 # --- presence ----------------------------------------------------------------------------

@@ -64,3 +64,14 @@ def desk(tenant_a: Any) -> Desk:
 @pytest.fixture
 def desk_b(tenant_b: Any) -> Desk:
     return make_desk(tenant_b)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_routing_rules() -> Any:
+    """Rule snapshots are cached per process and organisation ids come back after a
+    rolled-back test on SQLite: no test may see another's rules."""
+    from helpline.routing import rules
+
+    rules.clear_cache()
+    yield
+    rules.clear_cache()
