@@ -8,11 +8,13 @@ import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from helpline.audit.models import AuditEntry
 from helpline.channels.models import Mailbox
 from helpline.lib.actors import Actor
+from helpline.notify.models import TemplateKind
 from helpline.portal.models import PrivacyNotice
 from helpline.routing.models import Queue
 from helpline.tenancy.models import Membership
@@ -144,7 +146,8 @@ def test_chat_webform_and_notices_through_the_api(tenant_a: Tenant, tenant_b: Te
 def test_mail_templates_through_the_api(tenant_a: Tenant) -> None:
     sup = _api(tenant_a, tenant_a.supervisor)
     items = sup.get(BASE + "/mail-templates").json()["items"]
-    assert len(items) == 8 and not any(i["custom"] for i in items)
+    assert len(items) == len(TemplateKind) * len(settings.LANGUAGES)
+    assert not any(i["custom"] for i in items)
     body = {"subject": "[{{ protocol }}] Ok", "body": "Caro {{ name }}"}
     r = _send(sup, "post", BASE + "/mail-templates/ack/it/preview", body)
     assert r.status_code == 200 and "Maria O'Brien & Sons" in r.json()["body"]
