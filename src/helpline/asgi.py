@@ -19,7 +19,6 @@ from django.conf import settings  # noqa: E402
 from django.core.management.base import SystemCheckError  # noqa: E402
 
 from helpline.lib.checks import refuse_unsafe_start  # noqa: E402
-
 from helpline.lib.loops import LoopRunner, configured_loops  # noqa: E402
 from helpline.lib.ws import fallback_urlpatterns  # noqa: E402
 from helpline.ws import websocket_urlpatterns  # noqa: E402

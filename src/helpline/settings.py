@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "helpline.lib.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -296,15 +297,14 @@ HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR = int(os.environ.get("HELPLINE_PORTAL_RATE_L
 HELPLINE_STATUS_LOOKUP_LIMIT_PER_HOUR = int(os.environ.get("HELPLINE_STATUS_LOOKUP_LIMIT", 10))
 HELPLINE_CHAT_START_LIMIT_PER_HOUR = int(os.environ.get("HELPLINE_CHAT_START_LIMIT", 5))
 HELPLINE_IDENTITY_CHECKS_PER_HOUR = int(os.environ.get("HELPLINE_IDENTITY_CHECKS_PER_HOUR", 3))
-HELPLINE_IDENTITY_FAILURES_PER_HOUR = int(
-    os.environ.get("HELPLINE_IDENTITY_FAILURES_PER_HOUR", 5)
-)
+HELPLINE_IDENTITY_FAILURES_PER_HOUR = int(os.environ.get("HELPLINE_IDENTITY_FAILURES_PER_HOUR", 5))
 # Status links (the case status page) expire after this many days; a case's links can also
 # be revoked from the desk (notify/services.py).
 HELPLINE_STATUS_LINK_DAYS = int(os.environ.get("HELPLINE_STATUS_LINK_DAYS", 30))
 # Raw web-form and status-page submissions that never became a case (refused, abandoned)
 # are deleted after this many hours by the cleanup loop (channels/webform/cleanup.py).
 HELPLINE_RAW_ABANDONED_HOURS = int(os.environ.get("HELPLINE_RAW_ABANDONED_HOURS", 48))
+HELPLINE_LOOPS.append("helpline.channels.webform.cleanup.loop")
 
 # The cache holds the throttle counters, so it must be shared by every process: Redis when
 # REDIS_URL is set, else a table in the database (created by `migrate`).

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.openapi.views import openapi_view
+from ninja.openapi.views import openapi_json, openapi_view
 
 from helpline.api import errors
 from helpline.api.auth import token_auth
@@ -20,9 +20,12 @@ from helpline.customers.api import router as customers_router
 from helpline.routing.api import router as routing_router
 from helpline.sla.api import router as sla_router
 
+
 def docs_access(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """The interactive docs need a signed-in user unless HELPLINE_API_DOCS_PUBLIC (on by
     default only with DEBUG); the OpenAPI schema stays public for client generators."""
+    if getattr(view, "func", None) is openapi_json:  # Ninja decorates the schema view too
+        return view
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

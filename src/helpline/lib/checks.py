@@ -47,8 +47,6 @@ def refuse_unsafe_start() -> None:
     """Raise SystemCheckError if a security check fails (called by the servers' entries)."""
     from django.core.management.base import SystemCheckError
 
-    errors = [
-        m for m in checks.run_checks(tags=[checks.Tags.security]) if m.level >= checks.ERROR
-    ]
+    errors = [m for m in checks.run_checks(tags=[checks.Tags.security]) if m.level >= checks.ERROR]
     if errors:
         raise SystemCheckError("\n".join(str(m) for m in errors))

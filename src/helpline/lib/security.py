@@ -105,8 +105,6 @@ class RequestSizeLimitMiddleware:
                 "The request is too large: at most %(limit)d MB may be sent at once. Please "
                 "send fewer or smaller files."
             ) % {"limit": max(1, limit // (1024 * 1024))}
-            response = render(
-                request, "request_too_large.html", {"message": message}, status=413
-            )
+            response = render(request, "request_too_large.html", {"message": message}, status=413)
             return response
         return self.get_response(request)

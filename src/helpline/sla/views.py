@@ -8,7 +8,6 @@ readable by every member, the client referent included.
 
 from __future__ import annotations
 
-import csv
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
@@ -23,6 +22,7 @@ from helpline.cases import selectors as case_selectors
 from helpline.desk.views import DeskRequest, _base_context, org_view
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError
+from helpline.lib.exports import safe_csv_writer
 from helpline.sla import selectors, services
 from helpline.sla.models import Weekday
 from helpline.tenancy.models import Membership, Role
@@ -106,7 +106,7 @@ def statement_csv(request: DeskRequest, membership: Membership) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="sla-penalties-{membership.organization.slug}-{st.label}.csv"'
     )
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)
     rules = [r.rule for r in st.rules]
     writer.writerow(
         [
