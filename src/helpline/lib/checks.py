@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 #: Django's own deployment check asks for at least this many characters.
 MIN_SECRET_KEY_LENGTH = 50
@@ -21,7 +22,10 @@ MIN_SECRET_KEY_LENGTH = 50
 def secret_key_check(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
     if settings.DEBUG:
         return []
-    key = getattr(settings, "SECRET_KEY", "") or ""
+    try:
+        key = settings.SECRET_KEY or ""
+    except ImproperlyConfigured:  # Django refuses to hand out an empty key
+        key = ""
     public = getattr(settings, "INSECURE_DEFAULT_SECRET_KEY", None)
     problem = ""
     if not key or key == public:
