@@ -50,23 +50,26 @@ def login_locked_out(
     """What a locked-out login sees (django-axes' AXES_LOCKOUT_CALLABLE): the login page with
     the reason, status 429."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    form = AuthenticationForm(request)
-    form.add_error(
-        None,
-        _(
-            "Too many failed sign-ins for this account or from this address. Please try "
-            "again in %(minutes)d minutes."
-        )
-        % {"minutes": minutes},
-    )
-    return render(request, "desk/login.html", {"form": form, "next": ""}, status=429)
+    lockout = _(
+        "Too many failed sign-ins for this account or from this address. Please try again "
+        "in %(minutes)d minutes."
+    ) % {"minutes": minutes}
+    context = {"form": AuthenticationForm(request), "next": "", "lockout": lockout}
+    return render(request, "desk/login.html", context, status=429)
 
 
-def _on_locked_out(sender: Any, request: HttpRequest, username: str, ip_address: str, **kw: Any):
+def _on_locked_out(
+    sender: Any, request: HttpRequest, username: str, ip_address: str, **kw: Any
+) -> None:
     from django.contrib.auth import get_user_model
 
+    from helpline.lib.throttle import Limit
     from helpline.tenancy.models import Membership
 
+    # Axes signals each refused attempt; the audit log gets the lock-out once per cool-off.
+    window = int(settings.AXES_COOLOFF_TIME.total_seconds()) or 3600
+    if Limit("login_locked_audit", 1, window).hit(username or ip_address) > 1:
+        return
     user = get_user_model().objects.filter(username=username).first() if username else None
     if user is None:
         log.warning("login locked out: unknown user %r from %s", username, ip_address)

@@ -165,7 +165,6 @@ def test_attachments_can_be_handed_to_the_proxy_after_the_permission_check(
     assert other.status_code == 404 and "X-Accel-Redirect" not in other
     settings.HELPLINE_MEDIA_SERVE = "django"
     desk = client_for(tenant_a.operator)
-    r = desk.get(f"/desk/{tenant_a.org.slug}/cases/{attachment.message.case_id}/attachments/")
     streamed = desk.get(
         f"/desk/{tenant_a.org.slug}/cases/{attachment.message.case_id}/attachments/{attachment.pk}/"
     )

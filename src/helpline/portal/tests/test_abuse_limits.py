@@ -59,9 +59,7 @@ def test_revoking_a_cases_links_invalidates_every_link_sent_so_far(
     assert client.get(old_url).status_code == 404
     case.refresh_from_db()
     assert client.get(f"/{tenant_a.org.slug}/status/{status_token(case)}/").status_code == 200
-    entry = AuditEntry.objects.filter(object_type="cases.case", object_id=str(case.pk)).latest(
-        "pk"
-    )
+    entry = AuditEntry.objects.filter(object_type="cases.case", object_id=str(case.pk)).latest("pk")
     assert entry.changes == {"status_link_version": [0, 1]}
     assert entry.actor_user_id == tenant_a.operator.pk
     # A read-only member cannot revoke.
@@ -110,9 +108,7 @@ def test_chat_starts_are_throttled_per_address(
     assert Case.objects.filter(organization=tenant_a.org, channel="chat").count() == 3
 
 
-def test_a_refused_web_form_stores_nothing(
-    client: Client, tenant_a: Tenant, settings: Any
-) -> None:
+def test_a_refused_web_form_stores_nothing(client: Client, tenant_a: Tenant, settings: Any) -> None:
     settings.HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR = 1
     _web_case(client, tenant_a)
     stored = Inbound.objects.count()
