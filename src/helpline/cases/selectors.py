@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from helpline.audit.models import AuditEntry
@@ -224,7 +224,7 @@ def open_attachment_file(attachment: Attachment) -> IO[bytes]:
         raise NotFound(_("The file of this attachment is missing from storage.")) from exc
 
 
-def attachment_response(attachment: Attachment) -> HttpResponse:
+def attachment_response(attachment: Attachment) -> HttpResponseBase:
     """The download of an attachment the caller was allowed to read (``lib/files.py``: streamed,
     or handed to the proxy's internal location); never a public path."""
     return file_response(

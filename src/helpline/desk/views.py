@@ -538,7 +538,7 @@ def case_revoke_status_links(
 @require_GET
 def attachment_download(
     request: DeskRequest, membership: Membership, case_id: int, attachment_id: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     case = case_selectors.get_case(org=membership.organization, case_id=case_id)
     for message in case_selectors.case_messages(case=case):
         for attachment in message.attachments.all():

@@ -15,12 +15,13 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 
 def file_response(
     *, name: str, open_file: Callable[[], IO[bytes]], filename: str, content_type: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The download of the stored file ``name`` (a storage name under MEDIA_ROOT)."""
     mode = settings.HELPLINE_MEDIA_SERVE
     if mode in ("x-accel-redirect", "x-sendfile"):

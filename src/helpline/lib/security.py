@@ -74,7 +74,7 @@ def _on_locked_out(
     if user is None:
         log.warning("login locked out: unknown user %r from %s", username, ip_address)
         return
-    org_ids = list(
+    org_ids: list[int | None] = list(
         Membership.objects.filter(user=user, is_active=True).values_list(
             "organization_id", flat=True
         )
