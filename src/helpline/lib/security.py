@@ -12,6 +12,7 @@ from django.db import models
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ class RequestSizeLimitMiddleware:
         except ValueError:
             length = 0
         if limit and length > limit:
+            # Before LocaleMiddleware: speak the visitor's language here.
+            translation.activate(translation.get_language_from_request(request))
             message = _(
                 "The request is too large: at most %(limit)d MB may be sent at once. Please "
                 "send fewer or smaller files."

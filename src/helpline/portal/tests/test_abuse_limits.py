@@ -72,6 +72,7 @@ def test_failed_status_lookups_are_throttled_per_address(
     client: Client, tenant_a: Tenant, settings: Any
 ) -> None:
     settings.HELPLINE_STATUS_LOOKUP_LIMIT_PER_HOUR = 5
+    client = Client(headers={"Accept-Language": "en"})
     case = _web_case(client, tenant_a)
     url = f"/{tenant_a.org.slug}/status/"
     email = "giulia@example.it"
@@ -159,6 +160,7 @@ def test_an_oversized_request_is_refused_before_anything_is_stored(
     client: Client, tenant_a: Tenant, settings: Any
 ) -> None:
     settings.HELPLINE_MAX_REQUEST_BYTES = 100_000
+    client = Client(headers={"Accept-Language": "en"})
     data = form_data(tenant_a)
     data["attachments"] = [SimpleUploadedFile("big.bin", b"x" * 150_000)]
     r = client.post(f"/{tenant_a.org.slug}/", data)
