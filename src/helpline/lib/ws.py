@@ -33,9 +33,11 @@ class JsonConsumer(AsyncJsonWebsocketConsumer):
 
 
 class NotFoundConsumer(AsyncWebsocketConsumer):
-    """Every websocket path no app serves: closed with 4404 before accepting."""
+    """Every websocket path no app serves: accepted and closed at once with 4404, so the
+    client sees the code (a refusal before accepting reaches it only as an HTTP 403)."""
 
     async def connect(self) -> None:
+        await self.accept()
         await self.close(code=CLOSE_NOT_FOUND)
 
 
