@@ -72,7 +72,7 @@ class Command(BaseCommand):
         out(self.style.MIGRATE_HEADING("URLs"))
         out(f"  Agent desk   {base}/")
         out(f"  Admin        {base}/admin/")
-        out(f"  API docs     {base}/api/docs")
+        out(f"  API docs     {base}/api/docs  (after signing in to the desk)")
         out("")
         out(self.style.MIGRATE_HEADING("API tokens (Authorization: Bearer <token>)"))
         for org in orgs:
