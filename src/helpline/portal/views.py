@@ -77,14 +77,25 @@ def _chat_limit() -> Limit:
     return Limit("chat_start", settings.HELPLINE_CHAT_START_LIMIT_PER_HOUR)
 
 
-def _throttled(request: HttpRequest, org: Organization, limit: Limit, what: str) -> bool:
-    """True when this address used up ``limit``; the first refusal of the hour is audited."""
+def _throttled(
+    request: HttpRequest, org: Organization, limit: Limit, what: str, *keys: str
+) -> bool:
+    """True when this address (or one of ``keys``) used up ``limit``; the first refusal of
+    the hour is audited."""
     ip = _client_ip(request) or "unknown"
-    if not limit.exceeded(ip):
+    used_up = [key for key in (ip, *keys) if limit.exceeded(key)]
+    if not used_up:
         return False
-    if limit.hit(ip) == limit.limit + 1:
+    if limit.hit(used_up[0]) == limit.limit + 1:
         record_refusal(org_id=org.pk, instance=org, what=what, ip=ip)
     return True
+
+
+def _lookup_keys(request: HttpRequest, org: Organization) -> list[str]:
+    """Failed look-ups count per address and per e-mail address asked about (a botnet
+    guessing one person's protocol numbers is stopped too; they keep the mailed link)."""
+    email = request.POST.get("email", "").strip().lower()
+    return [f"{org.pk}:{email}"] if email else []
 
 
 def _context(org: Organization, **extra: Any) -> dict[str, Any]:
@@ -150,9 +161,17 @@ def web_form(request: HttpRequest, org: Organization, asset_code: str = "") -> H
 def status_lookup(request: HttpRequest, org: Organization) -> HttpResponse:
     form = StatusLookupForm(request.POST or None)
     status = 200
-    if request.method == "POST" and _throttled(request, org, _lookup_limit(), "status_lookup"):
+    keys = _lookup_keys(request, org)
+    limit = _lookup_limit()
+    if request.method == "POST" and _throttled(request, org, limit, "status_lookup", *keys):
         form.errors.clear()
-        form.add_error(None, _("Too many attempts from your connection; please try again later."))
+        form.add_error(
+            None,
+            _(
+                "Too many attempts; please try again later, or open the link in the e-mail "
+                "we sent you."
+            ),
+        )
         status = 429
     elif request.method == "POST":
         case = None
@@ -162,7 +181,8 @@ def status_lookup(request: HttpRequest, org: Organization) -> HttpResponse:
             )
         if case is not None:
             return redirect("portal:status", org_slug=org.slug, token=status_token(case))
-        _lookup_limit().hit(_client_ip(request) or "unknown")  # only failures count
+        for key in (_client_ip(request) or "unknown", *keys):  # only failures count
+            limit.hit(key)
         form.add_error(None, _("No request matches this protocol number and e-mail address."))
         status = 404
     return render(request, "portal/status_lookup.html", _context(org, form=form), status=status)

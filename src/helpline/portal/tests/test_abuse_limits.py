@@ -86,9 +86,12 @@ def test_failed_status_lookups_are_throttled_per_address(
     client.post(url, {"protocol": case.protocol_number, "email": email})
     refusals = AuditEntry.objects.filter(action=AuditAction.REFUSED, organization=tenant_a.org)
     assert [e.changes["refused"][1] for e in refusals] == ["status_lookup"]  # once per window
-    # Another address is not affected.
+    # Another address is not affected, unless it asks about the same e-mail address.
     other = Client(REMOTE_ADDR="192.0.2.7")
-    assert other.post(url, {"protocol": case.protocol_number, "email": email}).status_code == 302
+    assert other.post(url, {"protocol": case.protocol_number, "email": email}).status_code == 429
+    owner = Client(REMOTE_ADDR="192.0.2.8")
+    r = owner.post(url, {"protocol": case.protocol_number, "email": "nobody@example.it"})
+    assert r.status_code == 404
 
 
 def test_chat_starts_are_throttled_per_address(
