@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -23,5 +21,5 @@ urlpatterns = [
     path("", include("helpline.channels.urls")),
     path("", include("helpline.portal.urls")),  # public /<tenant>/... pages: keep last
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, not even with DEBUG: attachments are served only by the views that check
+# the reader (lib/files.py).

@@ -15,6 +15,7 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("Created")
     UPDATE = "update", _("Changed")
     DELETE = "delete", _("Deleted")
+    REFUSED = "refused", _("Refused")  # a throttled login, look-up or identity check
 
 
 class AuditEntry(AppendOnlyModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 from ninja.params import P, PathEx
@@ -251,16 +251,11 @@ def add_message(
 )
 def download_attachment(request: HttpRequest, attachment_id: RowId) -> Any:
     """The file of an attachment of the caller's organisation (an internal note's is a 404
-    to a role that may not read notes)."""
+    to a role that may not read notes), streamed after the permission check."""
     attachment = selectors.get_attachment(
         org=org(request), attachment_id=attachment_id, with_notes=_notes(request)
     )
-    return FileResponse(
-        selectors.open_attachment_file(attachment),
-        as_attachment=True,
-        filename=attachment.filename,
-        content_type=attachment.content_type,
-    )
+    return selectors.attachment_response(attachment)
 
 
 @router.get("/cases/{case_id}/events", response={200: EventListOut, **READ_ERRORS}, tags=["cases"])

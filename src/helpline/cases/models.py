@@ -186,6 +186,12 @@ class Case(models.Model):
     first_response_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    status_link_version = models.PositiveIntegerField(
+        _("status link version"),
+        default=0,
+        db_default=0,
+        help_text=_("Status links carry this number; revoking them increments it."),
+    )
 
     class Meta:
         verbose_name = _("case")

@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from helpline.audit.models import AuditEntry
@@ -19,6 +20,7 @@ from helpline.cases.choices import URGENCY_RANK, MessageDirection
 from helpline.cases.models import Attachment, Case, Message, Subject, Topic
 from helpline.events.models import ContactEvent, EventKind
 from helpline.lib.errors import FieldValidationError, NotFound
+from helpline.lib.files import file_response
 from helpline.lib.keyset import BadCursor, Page, paginate
 from helpline.tenancy.models import Organization
 
@@ -229,3 +231,14 @@ def open_attachment_file(attachment: Attachment) -> IO[bytes]:
             attachment.file.name,
         )
         raise NotFound(_("The file of this attachment is missing from storage.")) from exc
+
+
+def attachment_response(attachment: Attachment) -> HttpResponseBase:
+    """The download of an attachment the caller was allowed to read (``lib/files.py``: streamed,
+    or handed to the proxy's internal location); never a public path."""
+    return file_response(
+        name=attachment.file.name,
+        open_file=lambda: open_attachment_file(attachment),
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )

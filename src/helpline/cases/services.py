@@ -538,6 +538,22 @@ def change_urgency(
     return case
 
 
+@transaction.atomic
+def revoke_status_links(*, case: Case, actor: Actor, now: datetime | None = None) -> Case:
+    """Invalidate every status link issued for the case so far (a link forwarded to the
+    wrong person, a leaked mail): links carry the case's link version, which this bumps.
+    Links issued afterwards work."""
+    now = now or timezone.now()
+    case = _lock(case)
+    before = audit.snapshot(case, ["status_link_version"])
+    case.status_link_version += 1
+    case.save(update_fields=["status_link_version"])
+    audit.record_update(
+        org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
+    )
+    return case
+
+
 _EVENT_FOR_DIRECTION = {
     MessageDirection.INBOUND: EventKind.MESSAGE_RECEIVED,
     MessageDirection.OUTBOUND: EventKind.MESSAGE_SENT,

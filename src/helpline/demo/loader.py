@@ -9,6 +9,7 @@ ORM and audited as the system actor ``demo``.
 from __future__ import annotations
 
 import re
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -42,7 +43,8 @@ from helpline.routing.models import Queue
 from helpline.tenancy.models import Organization, Role
 from helpline.tenancy.services import add_member, create_organization, create_user
 
-#: Every demo login has this password. Demo only: change or remove before real use.
+#: Every demo tenant login has this password (the superuser gets a random one, printed once).
+#: Demo only: change or remove before real use.
 DEMO_PASSWORD = "demo1234"
 SUPERUSER = "admin"
 TENANTS: tuple[TenantSpec, ...] = (VALDORIA, AGUAS)
@@ -105,10 +107,13 @@ def reset_demo(out: Callable[[str], None] = print) -> None:
     out(f"Removed the demo: {len(ids)} organisation(s) with all their data, {n_users} users.")
 
 
-def _superuser(password_hash: str) -> None:
+def _superuser(out: Callable[[str], None]) -> None:
+    """The Django admin's superuser, with a random password printed this once: the tenant
+    logins share the public demo password, the account that can do everything must not."""
     User = get_user_model()
     if User.objects.filter(username=SUPERUSER).exists():
         return
+    password = secrets.token_urlsafe(12)
     user = create_user(
         username=SUPERUSER,
         password=_NO_PASSWORD,
@@ -118,7 +123,11 @@ def _superuser(password_hash: str) -> None:
         is_staff=True,
         is_superuser=True,
     )
-    User.objects.filter(pk=user.pk).update(password=password_hash)
+    User.objects.filter(pk=user.pk).update(password=make_password(password))
+    out(
+        f"Superuser {SUPERUSER!r} (Django admin) password, shown only now: {password}  "
+        f"(a new one: python -m helpline changepassword {SUPERUSER})"
+    )
 
 
 def _audit_create(
@@ -480,7 +489,7 @@ def _load(
     started = time.monotonic()
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     password_hash = make_password(DEMO_PASSWORD)
-    _superuser(password_hash)
+    _superuser(out)
     results = []
     for spec, n_customers, n_cases in zip(
         TENANTS, _split(customers, len(TENANTS)), _split(cases, len(TENANTS)), strict=True

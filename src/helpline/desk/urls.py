@@ -21,5 +21,10 @@ urlpatterns = [
     path(_case + "assignment/", views.case_assign, name="case_assign"),
     path(_case + "tasks/", views.case_task_add, name="case_task_add"),
     path(_case + "tasks/<int:task_id>/done/", views.case_task_done, name="case_task_done"),
+    path(
+        _case + "status-links/revoke/",
+        views.case_revoke_status_links,
+        name="case_revoke_status_links",
+    ),
     path(_case + "attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
 ]

@@ -14,10 +14,11 @@ import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.http.response import FileResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -318,6 +319,7 @@ def _render_case(
         "levels": Level.choices,
         "errors": errors or {},
         "posted": posted or {},
+        "status_link_days": settings.HELPLINE_STATUS_LINK_DAYS,
     }
     template = "desk/_case_body.html" if request.htmx else "desk/case_detail.html"
     return render(request, template, context, status=status)
@@ -460,19 +462,34 @@ def case_task_done(
 
 
 @org_view
+@require_POST
+def case_revoke_status_links(
+    request: DeskRequest, membership: Membership, case_id: int
+) -> HttpResponse:
+    """Invalidate the customer's status links of the case (audited); new mails carry new ones."""
+
+    def act(case: Case, actor: Actor) -> Any:
+        return case_services.revoke_status_links(case=case, actor=actor)
+
+    return _case_action(
+        request,
+        membership,
+        case_id,
+        "status_links",
+        act,
+        _("The status links sent so far no longer work."),
+    )
+
+
+@org_view
 @require_GET
 def attachment_download(
     request: DeskRequest, membership: Membership, case_id: int, attachment_id: int
-) -> FileResponse:
+) -> HttpResponseBase:
     case = case_selectors.get_case(org=membership.organization, case_id=case_id)
     notes = may(membership, Action.READ_INTERNAL_NOTES)
     for message in case_selectors.case_messages(case=case, with_notes=notes):
         for attachment in message.attachments.all():
             if attachment.pk == attachment_id:
-                return FileResponse(
-                    case_selectors.open_attachment_file(attachment),
-                    as_attachment=True,
-                    filename=attachment.filename,
-                    content_type=attachment.content_type,
-                )
+                return case_selectors.attachment_response(attachment)
     raise NotFound(_("No such attachment."))

@@ -2,7 +2,7 @@
 
 The API and the desk translate them to HTTP: ``FieldValidationError`` -> 422 with the field
 named, ``NotFound`` -> 404 (also for other tenants' objects, so nothing leaks),
-``IllegalTransition`` -> 409, ``Forbidden`` -> 403.
+``IllegalTransition`` -> 409, ``Forbidden`` -> 403, ``RateLimited`` -> 429.
 """
 
 from __future__ import annotations
@@ -45,3 +45,9 @@ class IllegalTransition(DomainError):
 
 class Forbidden(DomainError):
     status_code = 403
+
+
+class RateLimited(DomainError):
+    """Too many attempts in the window (a throttle): try again later."""
+
+    status_code = 429

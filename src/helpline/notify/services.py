@@ -16,7 +16,7 @@ import functools
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -65,16 +65,23 @@ def ack_handled_by_caller() -> bool:
 
 
 def status_token(case: Case) -> str:
-    """A signed token naming the case: the link in the acknowledgement opens its status page."""
-    return signing.dumps({"o": case.organization_id, "c": case.pk}, salt=_STATUS_SALT)
+    """A signed, dated token naming the case and its link version: the link in the
+    acknowledgement opens its status page until it is ``HELPLINE_STATUS_LINK_DAYS`` old or
+    the case's links are revoked (``cases.services.revoke_status_links``)."""
+    return signing.dumps(
+        {"o": case.organization_id, "c": case.pk, "v": case.status_link_version},
+        salt=_STATUS_SALT,
+    )
 
 
-def case_for_status_token(token: str) -> tuple[int, int] | None:
-    """(organisation id, case id) of a valid token, else None."""
+def case_for_status_token(token: str) -> tuple[int, int, int] | None:
+    """(organisation id, case id, link version) of a valid, unexpired token, else None."""
     try:
-        data: Any = signing.loads(token, salt=_STATUS_SALT)
-        return int(data["o"]), int(data["c"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        data: Any = signing.loads(
+            token, salt=_STATUS_SALT, max_age=timedelta(days=settings.HELPLINE_STATUS_LINK_DAYS)
+        )
+        return int(data["o"]), int(data["c"]), int(data.get("v", 0))
+    except (signing.BadSignature, KeyError, TypeError, ValueError, AttributeError):
         return None
 
 

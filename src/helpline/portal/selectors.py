@@ -76,10 +76,10 @@ def case_for_token(*, org: Organization, token: str) -> Case:
     """The case a signed status link names, if it belongs to ``org`` (else NotFound)."""
     found = case_for_status_token(token)
     if found is None or found[0] != org.pk:
-        raise NotFound(_("This link is not valid."))
+        raise NotFound(_("This link is not valid or has expired."))
     case = Case.objects.filter(organization=org, pk=found[1]).select_related("requester").first()
-    if case is None:
-        raise NotFound(_("This link is not valid."))
+    if case is None or case.status_link_version != found[2]:
+        raise NotFound(_("This link is not valid or has expired."))
     return case
 
 

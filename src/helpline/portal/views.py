@@ -8,10 +8,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from helpline.cases.choices import Status
@@ -24,6 +26,8 @@ from helpline.channels.webform.adapter import (
 from helpline.customers.selectors import asset_by_code
 from helpline.desk.forms import add_service_errors, uploaded_files
 from helpline.lib.errors import FieldValidationError, NotFound
+from helpline.lib.security import client_ip, record_refusal
+from helpline.lib.throttle import Limit
 from helpline.notify.services import status_token
 from helpline.portal import selectors
 from helpline.portal.forms import CustomerMessageForm, StatusLookupForm, WebFormForm
@@ -38,10 +42,11 @@ def portal_view(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     def wrapper(request: HttpRequest, org_slug: str, **kwargs: Any) -> HttpResponse:
         try:
             org = selectors.organization_by_slug(slug=org_slug)
-            if "HTTP_ACCEPT_LANGUAGE" not in request.META and "lang" not in request.GET:
+            lang = _supported_language(request.GET.get("lang", ""))
+            if "HTTP_ACCEPT_LANGUAGE" not in request.META and not lang:
                 translation.activate(org.language)
-            if request.GET.get("lang"):
-                translation.activate(request.GET["lang"])
+            if lang:
+                translation.activate(lang)
             return fn(request, org, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from exc
@@ -49,9 +54,48 @@ def portal_view(fn: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     return wrapper
 
 
+def _supported_language(code: str) -> str:
+    """``?lang=`` if it names one of our languages, else "" (anything else, CR/LF included,
+    is ignored: it would otherwise reach the Content-Language header)."""
+    try:
+        return translation.get_supported_language_variant(code) if code else ""
+    except LookupError:
+        return ""
+
+
 def _client_ip(request: HttpRequest) -> str | None:
-    # Behind a reverse proxy, set it to pass the client's address as REMOTE_ADDR.
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
+
+
+def _lookup_limit() -> Limit:
+    """Failed status look-ups per address and hour (protocol numbers are sequential)."""
+    return Limit("status_lookup", settings.HELPLINE_STATUS_LOOKUP_LIMIT_PER_HOUR)
+
+
+def _chat_limit() -> Limit:
+    """Chats started per address and hour (each opens a case)."""
+    return Limit("chat_start", settings.HELPLINE_CHAT_START_LIMIT_PER_HOUR)
+
+
+def _throttled(
+    request: HttpRequest, org: Organization, limit: Limit, what: str, *keys: str
+) -> bool:
+    """True when this address (or one of ``keys``) used up ``limit``; the first refusal of
+    the hour is audited."""
+    ip = _client_ip(request) or "unknown"
+    used_up = [key for key in (ip, *keys) if limit.exceeded(key)]
+    if not used_up:
+        return False
+    if limit.hit(used_up[0]) == limit.limit + 1:
+        record_refusal(org_id=org.pk, instance=org, what=what, ip=ip)
+    return True
+
+
+def _lookup_keys(request: HttpRequest, org: Organization) -> list[str]:
+    """Failed look-ups count per address and per e-mail address asked about (a botnet
+    guessing one person's protocol numbers is stopped too; they keep the mailed link)."""
+    email = request.POST.get("email", "").strip().lower()
+    return [f"{org.pk}:{email}"] if email else []
 
 
 def _context(org: Organization, **extra: Any) -> dict[str, Any]:
@@ -117,7 +161,19 @@ def web_form(request: HttpRequest, org: Organization, asset_code: str = "") -> H
 def status_lookup(request: HttpRequest, org: Organization) -> HttpResponse:
     form = StatusLookupForm(request.POST or None)
     status = 200
-    if request.method == "POST":
+    keys = _lookup_keys(request, org)
+    limit = _lookup_limit()
+    if request.method == "POST" and _throttled(request, org, limit, "status_lookup", *keys):
+        form.errors.clear()
+        form.add_error(
+            None,
+            _(
+                "Too many attempts; please try again later, or open the link in the e-mail "
+                "we sent you."
+            ),
+        )
+        status = 429
+    elif request.method == "POST":
         case = None
         if form.is_valid():
             case = selectors.case_for_status(
@@ -125,8 +181,8 @@ def status_lookup(request: HttpRequest, org: Organization) -> HttpResponse:
             )
         if case is not None:
             return redirect("portal:status", org_slug=org.slug, token=status_token(case))
-        from django.utils.translation import gettext as _
-
+        for key in (_client_ip(request) or "unknown", *keys):  # only failures count
+            limit.hit(key)
         form.add_error(None, _("No request matches this protocol number and e-mail address."))
         status = 404
     return render(request, "portal/status_lookup.html", _context(org, form=form), status=status)
@@ -178,7 +234,10 @@ def chat_start(request: HttpRequest, org: Organization) -> HttpResponse:
     open_now = chat.is_open(org, chat_settings)
     errors: dict[str, list[str]] = {}
     status = 200
-    if request.method == "POST" and open_now:
+    if request.method == "POST" and open_now and _throttled(request, org, _chat_limit(), "chat"):
+        errors = {"form": [_("Too many chats from your connection; please try again later.")]}
+        status = 429
+    elif request.method == "POST" and open_now:
         try:
             session = chat.start_chat(
                 org=org,
@@ -191,6 +250,7 @@ def chat_start(request: HttpRequest, org: Organization) -> HttpResponse:
         except IllegalTransition:
             open_now = False
         else:
+            _chat_limit().hit(_client_ip(request) or "unknown")
             return redirect("portal:chat_room", org_slug=org.slug, token=session.token)
     return render(
         request,

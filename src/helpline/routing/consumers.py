@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from helpline.lib.errors import NotFound
+from helpline.lib.ws import JsonConsumer
 from helpline.routing import push
 from helpline.tenancy.selectors import membership_for
 
 
-class RoutingConsumer(AsyncJsonWebsocketConsumer):
+class RoutingConsumer(JsonConsumer):
     groups_joined: list[str]
 
     async def connect(self) -> None:

@@ -131,8 +131,13 @@ def _validate_calendar(org: Organization, data: CalendarData) -> None:
     for i, s in enumerate(data.slots):
         if not 0 <= s.weekday <= 6:
             errors[f"slots[{i}].weekday"] = [_("Use 0 (Monday) to 6 (Sunday).")]
+        _check_wall_clock(errors, f"slots[{i}]", start=s.start, end=s.end)
     for i, e in enumerate(data.exceptions):
         _check_choice(errors, f"exceptions[{i}].kind", e.kind, ExceptionKind)
+        if _check_wall_clock(
+            errors, f"exceptions[{i}]", start_time=e.start_time, end_time=e.end_time
+        ):
+            continue
         if e.ends_on < e.starts_on or (
             e.ends_on == e.starts_on and e.start_time and e.end_time and e.end_time <= e.start_time
         ):
@@ -430,3 +435,16 @@ def delete_policy(*, policy: Policy, actor: Actor) -> None:
 
 def slots_from(rows: Sequence[Any]) -> list[SlotData]:
     return [SlotData(r.weekday, r.start, r.end) for r in rows]
+
+
+def _check_wall_clock(errors: dict[str, list[str]], prefix: str, **times: time | None) -> bool:
+    """Opening times are wall-clock times in the calendar's zone: a time with a UTC offset
+    is refused with a field error (it cannot be stored, nor compared with the others)."""
+    bad = False
+    for name, value in times.items():
+        if value is not None and value.tzinfo is not None:
+            errors[f"{prefix}.{name}"] = [
+                _("Give a time without a UTC offset: the calendar's time zone applies.")
+            ]
+            bad = True
+    return bad

@@ -10,7 +10,6 @@ member.
 
 from __future__ import annotations
 
-import csv
 from datetime import date, datetime
 
 from django.http import HttpResponse
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from helpline.cases import selectors as case_selectors
 from helpline.lib.errors import FieldValidationError
+from helpline.lib.exports import safe_csv_writer
 from helpline.sla import selectors, services
 from helpline.sla.models import Weekday
 from helpline.tenancy.models import Membership
@@ -143,7 +143,7 @@ def statement_csv(request: DeskRequest, membership: Membership) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="sla-penalties-{membership.organization.slug}-{st.label}.csv"'
     )
-    writer = csv.writer(response)
+    writer = safe_csv_writer(response)
     rules = st.rules
     lead = [
         _("Protocol"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.test import Client
 
 EXPECTED = {
@@ -85,6 +87,9 @@ EXPECTED = {
     "/api/v1/settings/mail-templates/{kind}/{language}/preview": {"post"},
 }
 
+if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
+    from conftest import Tenant
+
 
 def test_openapi_schema_lists_every_endpoint(client: Client) -> None:
     r = client.get("/api/v1/openapi.json")
@@ -105,12 +110,26 @@ def test_openapi_schema_declares_bearer_auth_and_error_responses(client: Client)
     assert "409" in status["responses"]
 
 
-def test_docs_page_is_served_at_api_docs_and_reads_the_schema(client: Client) -> None:
+def test_docs_page_is_served_at_api_docs_and_reads_the_schema(
+    client: Client, tenant_a: Tenant
+) -> None:
+    client.force_login(tenant_a.operator)
     r = client.get("/api/docs")
     assert r.status_code == 200
     assert b"/api/v1/openapi.json" in r.content
     assert b"swagger-ui" in r.content
 
 
-def test_docs_are_also_served_under_the_versioned_prefix(client: Client) -> None:
+def test_docs_are_also_served_under_the_versioned_prefix(client: Client, tenant_a: Tenant) -> None:
+    client.force_login(tenant_a.operator)
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_docs_need_a_login_in_production_unless_made_public(client: Client, settings: Any) -> None:
+    settings.HELPLINE_API_DOCS_PUBLIC = False
+    for url in ("/api/docs", "/api/v1/docs"):
+        r = client.get(url)
+        assert r.status_code == 302 and r["Location"].startswith("/login/")
+    assert client.get("/api/v1/openapi.json").status_code == 200  # the schema stays public
+    settings.HELPLINE_API_DOCS_PUBLIC = True
+    assert client.get("/api/docs").status_code == 200

@@ -8,15 +8,15 @@ from __future__ import annotations
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from helpline.channels.chat.service import group
 from helpline.channels.models import ChatSession
 from helpline.lib.errors import NotFound
+from helpline.lib.ws import JsonConsumer
 from helpline.tenancy.selectors import membership_for
 
 
-class _ChatConsumer(AsyncJsonWebsocketConsumer):
+class _ChatConsumer(JsonConsumer):
     session_id: int | None = None
 
     async def join(self, session_id: int) -> None:

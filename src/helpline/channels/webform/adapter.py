@@ -28,13 +28,14 @@ from helpline.channels.intake import (
     Contact,
     IntakeItem,
     IntakeResult,
+    dedupe_key_for,
     mark_failed,
     store_raw,
     take_in,
 )
-from helpline.channels.models import InboundState
+from helpline.channels.models import Inbound, InboundState
 from helpline.lib.actors import Actor
-from helpline.lib.errors import DomainError, FieldValidationError
+from helpline.lib.errors import FieldValidationError, RateLimited
 from helpline.tenancy.models import Organization
 
 #: Longest description accepted from the public form.
@@ -44,9 +45,7 @@ MAX_FILES = 3
 #: Consent purpose recorded for the privacy notice.
 PRIVACY_PURPOSE = "privacy_notice"
 
-
-class RateLimited(DomainError):
-    status_code = 429
+__all__ = ["RateLimited", "WebForm", "add_customer_message", "submit_web_form"]
 
 
 @dataclass(frozen=True)
@@ -108,8 +107,11 @@ def _validate(org: Organization, form: WebForm) -> None:
         raise FieldValidationError(errors)
 
 
-def check_rate_limit(*, client_ip: str | None, now: datetime) -> None:
-    """Refuse a client IP that already sent the hourly number of forms."""
+def check_rate_limit(*, org: Organization, client_ip: str | None, now: datetime) -> None:
+    """Refuse a client IP that already sent the hourly number of forms (the first refusal
+    of the hour is audited)."""
+    from helpline.lib.security import record_refusal
+    from helpline.lib.throttle import Limit
     from helpline.portal.models import FormSubmission
 
     limit = settings.HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR
@@ -119,6 +121,8 @@ def check_rate_limit(*, client_ip: str | None, now: datetime) -> None:
         client_ip=client_ip, submitted_at__gte=now - timedelta(hours=1)
     ).count()
     if recent >= limit:
+        if Limit("web_form_refused", 1).hit(client_ip) == 1:
+            record_refusal(org_id=org.pk, instance=org, what="web_form", ip=client_ip)
         raise RateLimited(_("Too many requests from your connection; please try again later."))
 
 
@@ -152,27 +156,38 @@ def _raw(form: WebForm, org: Organization) -> bytes:
 def submit_web_form(
     *, org: Organization, form: WebForm, client_ip: str | None = None, now: datetime | None = None
 ) -> Case:
-    """Validate, store raw, then open the case (or return the case of an identical earlier
-    submission). Raises FieldValidationError naming the field, or RateLimited."""
+    """Validate, check the rate limit, store raw, then open the case (or return the case of
+    an identical earlier submission). Raises FieldValidationError naming the field, or
+    RateLimited. Nothing is stored for a refused submission: the limits come first."""
     from helpline.customers.gdpr import record_consent
     from helpline.portal.models import FormSubmission
 
     now = now or timezone.now()
     _validate(org, form)
     raw = _raw(form, org)
+    message_id = "web:" + hashlib.sha256(raw).hexdigest()
+    # A double click sends the same bytes again: the case it opened, without counting it.
+    done = (
+        Inbound.objects.filter(organization=org, dedupe_key=dedupe_key_for(raw, message_id))
+        .exclude(case=None)
+        .values_list("case_id", flat=True)
+        .first()
+    )
+    if done is not None:
+        return Case.objects.get(pk=done, organization=org)
+    check_rate_limit(org=org, client_ip=client_ip, now=now)
     row, new = store_raw(
         org=org,
         channel=Channel.WEB,
         source="web",
         raw=raw,
-        message_id="web:" + hashlib.sha256(raw).hexdigest(),
+        message_id=message_id,
         sender=form.email.strip().lower() or form.phone.strip(),
         subject=form.title or form.description[:80],
         now=now,
     )
     if not new and row.case_id is not None:
         return Case.objects.get(pk=row.case_id, organization=org)
-    check_rate_limit(client_ip=client_ip, now=now)
     title = form.title.strip()
     if not title and form.subject_id is not None:
         title = (

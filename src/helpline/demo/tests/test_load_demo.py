@@ -3,12 +3,14 @@ history in the past replayed in time order."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
 import phonenumbers
 import pytest
 from django.contrib.auth import authenticate
+from django.test import RequestFactory
 from stdnum.br import cnpj, cpf
 from stdnum.it import codicefiscale, iva
 
@@ -50,9 +52,21 @@ def test_every_role_has_a_member_who_can_log_in_with_the_demo_password(demo: str
         assert sum(m.role == Role.OPERATOR for m in members) == 3
         for m in members:
             assert m.user.profile.language == org.language
-    for username in (SUPERUSER, "giulia.ferri", "ana.souza", "paolo.benedetti"):
-        assert authenticate(username=username, password=DEMO_PASSWORD) is not None
-    assert authenticate(username=SUPERUSER, password=DEMO_PASSWORD).is_superuser  # type: ignore[union-attr]
+    for username in ("giulia.ferri", "ana.souza", "paolo.benedetti"):
+        assert _login(username, DEMO_PASSWORD) is not None
+
+
+def _login(username: str, password: str) -> Any:
+    # A request, as the login page gives: django-axes counts failures per address.
+    return authenticate(RequestFactory().post("/login/"), username=username, password=password)
+
+
+def test_the_superuser_gets_a_random_password_printed_once_not_the_demo_one(demo: str) -> None:
+    found = re.search(r"password, shown only now: (\S+)", demo)
+    assert found is not None
+    assert _login(SUPERUSER, DEMO_PASSWORD) is None
+    admin = _login(SUPERUSER, found.group(1))
+    assert admin is not None and admin.is_superuser
 
 
 def test_every_channel_and_case_type_appears_in_each_tenant(demo: str) -> None:

@@ -18,8 +18,9 @@ TOKEN_NAME = "demo"
 
 class Command(BaseCommand):
     help = (
-        "Print the demo logins (all with the demo password), the URLs, and an API token for "
-        "one operator per demo tenant (created once; the clear token is only shown then)."
+        "Print the demo logins (the tenants' with the demo password), the URLs, and an API "
+        "token for one operator per demo tenant (created once; the clear token is only shown "
+        "then)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -42,7 +43,7 @@ class Command(BaseCommand):
         rows = [("username", "role", "organisation", "name")]
         admin = get_user_model().objects.filter(username=loader.SUPERUSER).first()
         if admin is not None and admin.is_superuser:
-            rows.append((admin.username, "Superuser (Django admin)", "all", "Demo Admin"))
+            rows.append((admin.username, "Superuser (Django admin)*", "all", admin.get_full_name()))
         rows += [
             (
                 m.user.username,
@@ -59,14 +60,19 @@ class Command(BaseCommand):
             line = "  " + "  ".join(col.ljust(w) for col, w in zip(row, widths, strict=True))
             out(self.style.MIGRATE_LABEL(line) if i == 0 else line)
         out(
-            f"  Password for every demo login: {loader.DEMO_PASSWORD}  "
+            f"  Password for every demo tenant login: {loader.DEMO_PASSWORD}  "
             "(demo only: change it or remove the demo before real use)"
         )
+        if admin is not None and admin.is_superuser:
+            out(
+                f"  * {admin.username}: its own random password, printed once when the demo "
+                f"was loaded (a new one: python -m helpline changepassword {admin.username})"
+            )
         out("")
         out(self.style.MIGRATE_HEADING("URLs"))
         out(f"  Agent desk   {base}/")
         out(f"  Admin        {base}/admin/")
-        out(f"  API docs     {base}/api/docs")
+        out(f"  API docs     {base}/api/docs  (after signing in to the desk)")
         out("")
         out(self.style.MIGRATE_HEADING("API tokens (Authorization: Bearer <token>)"))
         for org in orgs:

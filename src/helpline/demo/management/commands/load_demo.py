@@ -15,8 +15,9 @@ from helpline.tenancy.models import Organization
 class Command(BaseCommand):
     help = (
         "Load the demo: an Italian municipal help desk and a Brazilian water utility with "
-        "staff at every role, customers and cases over the last 90 days. Every demo login "
-        f"has the password {loader.DEMO_PASSWORD!r}."
+        "staff at every role, customers and cases over the last 90 days. Every demo tenant "
+        f"login has the password {loader.DEMO_PASSWORD!r}; the superuser gets a random one, "
+        "printed once."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
