@@ -515,7 +515,11 @@ def _rank(
         for street, district, shown in places.get(pk, ()):
             for reason, place in (("street", street), ("district", district)):
                 if place:
-                    score = fuzz.token_set_ratio(query, " ".join(significant_words(place)))
+                    # As for names: a word of a longer street is not the whole street.
+                    folded = " ".join(significant_words(place))
+                    score = (
+                        fuzz.token_set_ratio(query, folded) + fuzz.token_sort_ratio(query, folded)
+                    ) / 2
                     if score > best[reason][0]:
                         best[reason] = (score, shown)
         # A customer whose whole name matches outranks one matching only by street; the
