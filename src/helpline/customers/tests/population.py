@@ -21,74 +21,81 @@ from helpline.customers.search_index import add_terms, language_of, posting_pair
 from helpline.lib.phonetic import combined_key, fold
 from helpline.tenancy.models import Organization
 
+
+def _w(text: str) -> list[str]:
+    return text.split()
+
+
 FIRST = {
-    "pt": (
+    "pt": _w(
         "Maria Ana Francisca Antônia Adriana Juliana Márcia Fernanda Patrícia Aline Camila "
         "Letícia Júlia Luíza Conceição Heloísa José João Antônio Francisco Carlos Paulo Pedro "
         "Lucas Luiz Marcos Gabriel Rafael Felipe Rodrigo Sebastião Vinícius Thiago Washington "
         "Ana_Maria João_Paulo Luiz_Carlos"
-    ).split(),
-    "it": (
+    ),
+    "it": _w(
         "Giuseppe Giovanni Antonio Mario Luigi Francesco Angelo Vincenzo Pietro Salvatore "
         "Carlo Domenico Paolo Michele Giorgio Stefano Riccardo Nicolò Cicciò Gennaro Jacopo "
         "Filippo Maria Anna Giuseppina Rosa Lucia Chiara Francesca Giulia Ginevra Gioia "
         "Gian_Piero Giampiero Gian_Luca Gianluca Pier_Paolo Pierpaolo Anna_Maria"
-    ).split(),
-    "cs": (
+    ),
+    "cs": _w(
         "Jan Petr Josef Pavel Martin Tomáš Jaroslav Miroslav Zdeněk Václav Jiří Lukáš Jakub "
         "Ondřej Radek Vojtěch Matěj Marie Jana Eva Hana Anna Lenka Kateřina Lucie Věra Alena "
         "Žaneta Radka Zuzana Jitka Iveta Šárka Dagmar Ludmila Markéta"
-    ).split(),
+    ),
 }
 SURNAMES = {
-    "pt": (
+    "pt": _w(
         "Silva Santos Oliveira Souza Rodrigues Ferreira Alves Pereira Lima Gomes Costa "
         "Ribeiro Martins Carvalho Almeida Lopes Soares Fernandes Vieira Barbosa Rocha Dias "
         "Nascimento Andrade Moreira Nunes Gonçalves Araújo Cavalcanti Magalhães Queiroz "
         "Figueiredo Guimarães Assunção Brandão Vasconcelos Albuquerque Bittencourt Thomaz "
         "De_Souza Desouza Dos_Santos Da_Costa Dacosta De_Andrade Quintella Drummond Frazão"
-    ).split(),
-    "it": (
+    ),
+    "it": _w(
         "Rossi Russo Ferrari Esposito Bianchi Romano Colombo Ricci Marino Greco Bruno Gallo "
         "Conti Mancini Costa Giordano Rizzo Lombardi Moretti Barbieri Fontana Santoro Caruso "
         "Garibaldi Mazzini Cavour Verdi Marconi Manzoni Cicciarelli Scognamiglio Squillace "
         "Giacchetti Cacciapuoti Gnocchi Dell'Acqua Dellacqua D'Angelo Dangelo De_Luca Deluca "
         "Lo_Russo Lorusso Dalla_Costa Dallacosta De_Santis"
-    ).split(),
-    "cs": (
+    ),
+    "cs": _w(
         "Novák Svoboda Novotný Dvořák Černý Procházka Kučera Veselý Horák Němec Pokorný "
         "Marek Pospíšil Hájek Jelínek Král Růžička Beneš Fiala Sedláček Doležal Zeman "
         "Kolář Navrátil Čermák Vaněk Urban Blažek Kříž Kovář Bartoš Vlček Polák Musil "
         "Šťastný Hrubý Jirásek Palacký Smetana Havlíček Masaryk"
-    ).split(),
+    ),
 }
 #: Czech surnames take -ová (-á after -ý) for women.
 CS_FEMALE_FIRST = frozenset(
-    "Marie Jana Eva Hana Anna Lenka Kateřina Lucie Věra Alena Žaneta Radka Zuzana Jitka "
-    "Iveta Šárka Dagmar Ludmila Markéta".split()
+    _w(
+        "Marie Jana Eva Hana Anna Lenka Kateřina Lucie Věra Alena Žaneta Radka Zuzana Jitka "
+        "Iveta Šárka Dagmar Ludmila Markéta"
+    )
 )
 STREETS = {
-    "pt": (
+    "pt": _w(
         "Rua_Tiradentes Rua_Silva_Jardim Avenida_Getúlio_Vargas Rua_Sete_de_Setembro "
         "Rua_Marechal_Deodoro Avenida_Paulista Rua_Augusta Rua_Oliveira_Lima "
         "Rua_Santos_Dumont Praça_da_Sé Rua_Barão_de_Mauá Rua_Frei_Caneca Rua_Vergueiro "
         "Rua_Gonçalves_Dias Avenida_Rodrigues_Alves Rua_Costa_Pereira"
-    ).split(),
-    "it": (
+    ),
+    "it": _w(
         "Via_Roma Via_Garibaldi Corso_Cavour Via_Mazzini Piazza_Verdi Via_Marconi "
         "Via_Manzoni Via_Dante_Alighieri Viale_Rossi Via_XX_Settembre Via_Colombo "
         "Corso_Vittorio_Emanuele Via_Ricci Piazza_del_Popolo Via_Santa_Chiara Via_Bruno"
-    ).split(),
-    "cs": (
+    ),
+    "cs": _w(
         "Novákovo_náměstí Dvořákova Palackého_náměstí Masarykova Smetanovo_nábřeží "
         "Havlíčkova Husova Jiráskova Nádražní Školní Zahradní Krátká Komenského "
         "Svobodova Procházkova Krále_Jiřího"
-    ).split(),
+    ),
 }
 DISTRICTS = {
-    "pt": "Centro Vila_Mariana Pinheiros Moema Liberdade Tatuapé Santana Lapa".split(),
-    "it": "Centro_Storico Trastevere Prati Testaccio Monti San_Lorenzo Pigneto".split(),
-    "cs": "Praha_4 Praha_10 Žižkov Vinohrady Smíchov Karlín Holešovice Nusle".split(),
+    "pt": _w("Centro Vila_Mariana Pinheiros Moema Liberdade Tatuapé Santana Lapa"),
+    "it": _w("Centro_Storico Trastevere Prati Testaccio Monti San_Lorenzo Pigneto"),
+    "cs": _w("Praha_4 Praha_10 Žižkov Vinohrady Smíchov Karlín Holešovice Nusle"),
 }
 COUNTRY = {"pt": ("BR", "pt-br"), "it": ("IT", "it"), "cs": ("CZ", "cs")}
 

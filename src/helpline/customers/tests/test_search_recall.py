@@ -3,12 +3,12 @@ ranking on SQLite and PostgreSQL.
 
 2,000 customers per language (Portuguese, Italian, Czech; ``population.py``), queried with
 the variants people type: accents dropped, a typo, a phonetic spelling, split or joined
-words, the surname alone. A name variant is found when a customer with that name (spaces and
-accents aside) is among the first ten results (namesakes are the same answer); a surname is found when a
-customer with that surname is. The first ten results of a fixed set of queries are
-compared with ``search_ranking.json``, the ranking both databases must give (regenerate it
-with ``HELPLINE_WRITE_SEARCH_RANKING=1`` after a deliberate change to the ranking, on one
-database, and check the other gives the same).
+words, the surname alone. A name variant is found when a customer with that name (spaces
+and accents aside) is among the first ten results (namesakes are the same answer); a
+surname is found when a customer with that surname is. The first ten results of a fixed
+set of queries are compared with ``search_ranking.json``, the ranking both databases must
+give (regenerate it with ``HELPLINE_WRITE_SEARCH_RANKING=1`` after a deliberate change to
+the ranking, on one database, and check that the other gives the same).
 """
 
 from __future__ import annotations

@@ -22,13 +22,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from bench.routing import naive_decision
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bench.routing import naive_decision
 from helpline.cases.models import Case, Topic
 from helpline.routing import engine
 from helpline.routing.models import (
