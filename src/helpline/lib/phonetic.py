@@ -76,7 +76,13 @@ _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l
 
 def words(text: str) -> list[str]:
     """The folded words of ``text`` (letters and digits), abbreviations expanded."""
-    return [ABBREVIATIONS.get(w, w) for w in _WORD.findall(fold(text))]
+    return list(_words(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    # Cached: ranking and highlighting fold the same names and streets over and over.
+    return tuple(ABBREVIATIONS.get(w, w) for w in _WORD.findall(fold(text)))
 
 
 def significant_words(text: str) -> list[str]:
@@ -114,7 +120,7 @@ def compound_words(text: str) -> list[str]:
 @functools.lru_cache(maxsize=65536)
 def _significant(text: str) -> tuple[str, ...]:
     # Cached: ranking folds the same common names and streets over and over.
-    all_words = words(text)
+    all_words = _words(text)
     kept = [w for w in all_words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return tuple(kept or all_words)
 
