@@ -207,9 +207,7 @@ class Address(_OrgOwned):
     municipality = models.CharField(_("municipality"), max_length=120, blank=True)
     postcode = models.CharField(_("postcode"), max_length=16, blank=True)
     street_key = models.CharField(_("street key"), max_length=200, blank=True, editable=False)
-    district_key = models.CharField(
-        _("district key"), max_length=200, blank=True, editable=False
-    )
+    district_key = models.CharField(_("district key"), max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("address")
@@ -217,9 +215,7 @@ class Address(_OrgOwned):
         indexes = [
             models.Index(fields=["organization", "street_key"], name="address_org_street_key"),
             models.Index(fields=["organization", "street_code"], name="address_org_street_code"),
-            models.Index(
-                fields=["organization", "district_key"], name="address_org_district_key"
-            ),
+            models.Index(fields=["organization", "district_key"], name="address_org_district_key"),
         ]
 
     def __str__(self) -> str:

@@ -185,11 +185,11 @@ def _exact_customers(org: Organization, text: str) -> list[tuple[Customer, str]]
         f"WHERE organization_id = %s AND customer_id IS NOT NULL AND {condition}) AS b{i}"
         for i, (_reason, table, condition, _params) in enumerate(branches)
     )
+    params: list[int | str] = []
+    for _r, _t, _c, branch_params in branches:
+        params += [org.pk, *branch_params]
     with connection.cursor() as cur:
-        cur.execute(
-            sql + f" LIMIT {EXACT_ROWS}",
-            [p for _r, _t, _c, params in branches for p in [org.pk, *params]],
-        )
+        cur.execute(sql + f" LIMIT {EXACT_ROWS}", params)
         rows = cur.fetchall()
     why: dict[int, str] = {}
     for customer_id, branch in sorted(rows, key=lambda row: (row[1], row[0])):
@@ -249,6 +249,10 @@ def _trigrams(word: str) -> frozenset[str]:
 def _inner_trigrams(word: str) -> frozenset[str]:
     """The trigrams inside ``word`` (no padding): what SQLite's FTS5 trigram index sees."""
     return frozenset(word[i : i + 3] for i in range(len(word) - 2))
+
+
+def _shares_inner(a: str, b: str) -> bool:
+    return bool(_inner_trigrams(a) & _inner_trigrams(b))
 
 
 def trigram_similarity(a: str, b: str) -> float:
@@ -317,13 +321,13 @@ def _neighbours(org_id: int, words_: list[str]) -> list[set[tuple[str, str]]]:
         for i, how, term, key in cur.fetchall():
             if how == "v":
                 out[i].add((term, key))
-            elif (
-                trigram_similarity(words_[i], term) >= TRIGRAM_SIMILARITY
-                and _inner_trigrams(words_[i]) & _inner_trigrams(term)
+            elif trigram_similarity(words_[i], term) >= TRIGRAM_SIMILARITY and _shares_inner(
+                words_[i], term
             ):
                 by_trigram[i][term] = key
     for i, found in enumerate(by_trigram):
-        best = sorted(found, key=lambda t, w=words_[i]: (-trigram_similarity(w, t), t))
+        word = words_[i]
+        best = sorted(found, key=lambda t: (-trigram_similarity(word, t), t))
         out[i] |= {(t, found[t]) for t in best[:TRIGRAM_NEIGHBOURS]}
     return out
 

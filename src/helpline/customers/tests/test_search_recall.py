@@ -18,12 +18,20 @@ import os
 import random
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SYSTEM
 
 from helpline.customers.search import search
-from helpline.customers.tests.population import COUNTRY, KINDS, people, populate, variant
+from helpline.customers.tests.population import (
+    COUNTRY,
+    KINDS,
+    Person,
+    people,
+    populate,
+    variant,
+)
 from helpline.lib.phonetic import words
 from helpline.tenancy.services import create_organization
 
@@ -32,7 +40,7 @@ QUERIES_PER_KIND = 40
 RANKING = Path(__file__).with_name("search_ranking.json")
 
 
-def _org(lang: str):  # type: ignore[no-untyped-def]
+def _org(lang: str) -> Any:
     country, language = COUNTRY[lang]
     return create_organization(
         actor=SYSTEM,
@@ -45,7 +53,7 @@ def _org(lang: str):  # type: ignore[no-untyped-def]
     )
 
 
-def _found(kind: str, person, names: list[str]) -> bool:  # type: ignore[no-untyped-def]
+def _found(kind: str, person: Person, names: list[str]) -> bool:
     if kind == "surname":
         wanted = words(person.surname)
         return any(_contains(words(n), wanted) for n in names)
@@ -62,12 +70,14 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
     return any(haystack[i : i + len(needle)] == needle for i in range(len(haystack)))
 
 
-def measure(seed: int = 14) -> tuple[dict[str, Counter[str]], dict[str, list[list[str]]], list]:  # type: ignore[type-arg]
+def measure(
+    seed: int = 14,
+) -> tuple[dict[str, Counter[str]], dict[str, list[list[str]]], list[tuple[str, ...]]]:
     """Per language: found/asked per kind; the top ten of the first queries; the misses."""
     rnd = random.Random(seed)
     recall: dict[str, Counter[str]] = {}
     ranking: dict[str, list[list[str]]] = {}
-    misses = []
+    misses: list[tuple[str, ...]] = []
     for lang in ("pt", "it", "cs"):
         org = _org(lang)
         everyone = people(lang, PER_LANGUAGE, rnd)

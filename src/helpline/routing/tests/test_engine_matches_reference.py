@@ -16,13 +16,13 @@ room and the skills, scanning every agent), on random small instances (issue 15 
 
 from __future__ import annotations
 
+import importlib
 import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from bench.routing import naive_decision
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -90,13 +90,17 @@ def _instances(*, unit: bool) -> Any:
         )
         agents = []
         for _ in range(n_agents):
-            capacity = (1, 1, 1) if unit else tuple(draw(st.integers(1, 3)) for _c in CLASSES)
+            capacity: tuple[int, int, int] = (
+                (1, 1, 1)
+                if unit
+                else (draw(st.integers(1, 3)), draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+            )
             busy_class = draw(st.integers(0, 2))
             busy = 0 if unit else draw(st.integers(0, capacity[busy_class]))
             agents.append(
                 AgentSpec(
                     routable=draw(st.booleans()) or draw(st.booleans()),  # mostly routable
-                    capacity=capacity,  # type: ignore[arg-type]
+                    capacity=capacity,
                     busy_class=busy_class,
                     busy=busy,
                     queues=frozenset(
@@ -176,13 +180,13 @@ def _write(org: Any, inst: Instance, now: datetime) -> tuple[list[int], list[int
                 AgentSkill.objects.create(organization=org, user=user, skill=skills[s], level=level)
         users.append(user.pk)
     tasks = []
-    for i, spec in enumerate(inst.tasks):
+    for i, task_spec in enumerate(inst.tasks):
         case = Case.objects.create(
             organization=org,
             protocol_number=f"REF-{n}-{i}",
             protocol_year=now.year,
             protocol_seq=100000 * (n + 1) + i,
-            channel=spec.channel,
+            channel=task_spec.channel,
             case_type="information",
             title=f"item {i}",
             created_at=now,
@@ -190,15 +194,15 @@ def _write(org: Any, inst: Instance, now: datetime) -> tuple[list[int], list[int
         )
         task = Task.objects.create(
             organization=org,
-            queue=queues[spec.queue],
+            queue=queues[task_spec.queue],
             kind="case",
             case=case,
-            channel=spec.channel,
-            capacity_class=CHANNEL_CAPACITY[spec.channel],
-            priority=spec.priority,
-            enqueued_at=now - timedelta(seconds=spec.age),
-            queued_at=now - timedelta(seconds=spec.age),
-            required_skills=[[skills[s].pk, level] for s, level in spec.required],
+            channel=task_spec.channel,
+            capacity_class=CHANNEL_CAPACITY[task_spec.channel],
+            priority=task_spec.priority,
+            enqueued_at=now - timedelta(seconds=task_spec.age),
+            queued_at=now - timedelta(seconds=task_spec.age),
+            required_skills=[[skills[s].pk, level] for s, level in task_spec.required],
         )
         tasks.append(task.pk)
     return users, tasks
@@ -210,6 +214,8 @@ def _engine_decisions(org: Any, now: datetime) -> dict[int, int]:
 
 
 def _reference_decisions(org: Any, now: datetime) -> dict[int, int]:
+    # bench/ is not type-checked: imported by name.
+    naive_decision = importlib.import_module("bench.routing").naive_decision
     while naive_decision(org.pk, now) is not None:
         pass
     return dict(Offer.objects.filter(organization=org).values_list("task_id", "user_id"))
