@@ -495,7 +495,8 @@ class SearchPosting(_OrgOwned):
     class Meta:
         indexes = [
             models.Index(fields=["organization", "key", "customer"], name="posting_org_key"),
-            models.Index(fields=["customer"], name="posting_customer"),
+            # The every-word lookup probes (customer, key) for each walked posting.
+            models.Index(fields=["customer", "key"], name="posting_customer_key"),
         ]
 
     def __str__(self) -> str:
