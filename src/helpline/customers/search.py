@@ -61,6 +61,9 @@ LOOKALIKE_RATIO = 72
 #: (the likeliest combination gets ``CANDIDATES // 2``).
 MAX_COMBINATIONS = 12
 PER_COMBINATION = 20
+#: Combinations looked up per joined variant of the query, and for streets and districts.
+ALTERNATIVE_COMBINATIONS = 4
+PLACE_COMBINATIONS = 6
 #: Postings of each driving key read at most by the every-word lookup (a look-alike key:
 #: a quarter), and the driving word's keys walked.
 POSTINGS_WALKED = 2000
@@ -428,13 +431,20 @@ def fuzzy_customers(*, org: Organization, text: str, limit: int = 20) -> list[Hi
     plans = [p for p in plans if p]
     if not plans:
         return []
-    combos: list[str] = []
-    for per_word in plans:
-        combos += [c for c in _combinations(per_word) if c not in combos]
+    # The joined variants' likeliest combinations only; streets and districts are fewer
+    # and typed with fewer typos than names: their likeliest combinations only.
+    combos = _combinations(plans[0])
+    for per_word in plans[1:]:
+        combos += [c for c in _combinations(per_word)[:ALTERNATIVE_COMBINATIONS] if c not in combos]
     digits = [w for w in significant_words(text) if w.isdigit()]
     district_combos = [" ".join(sorted([*c.split(" "), *digits])) for c in combos]
     whole, first_name = _by_whole_keys(
-        org, {"name": combos, "street": combos, "district": district_combos or combos}
+        org,
+        {
+            "name": combos,
+            "street": combos[:PLACE_COMBINATIONS],
+            "district": district_combos[:PLACE_COMBINATIONS],
+        },
     )
     key_lists = [[[k for k, _s in keys] for keys in per_word] for per_word in plans]
     # Enough customers have exactly the likeliest name: the words as typed would only add
