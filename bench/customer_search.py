@@ -77,9 +77,9 @@ def generate(target: Target, n: int, seed: int) -> list[dict[str, Any]]:
         SearchPosting,
         ServiceAccount,
     )
-    from helpline.customers.search_index import add_terms
+    from helpline.customers.search_index import add_terms, posting_pairs
     from helpline.lib.actors import Actor
-    from helpline.lib.phonetic import combined_key, fold, phonetic_key, significant_words
+    from helpline.lib.phonetic import combined_key, significant_words
     from helpline.tenancy.services import create_organization
 
     rnd = random.Random(seed)
@@ -108,12 +108,17 @@ def generate(target: Target, n: int, seed: int) -> list[dict[str, Any]]:
     }
 
     @functools.cache
-    def wkey(word: str, lang: str) -> str:
-        return phonetic_key(word, lang)[:60]
-
-    @functools.cache
     def mkey(word: str) -> str:
         return jellyfish.metaphone(word)
+
+    @functools.cache
+    def street_index(street: str, lang: str) -> Any:
+        return posting_pairs("", [street], [], lang)
+
+    def index_pairs(name: str, street: str, lang: str) -> Any:
+        pairs, keys = posting_pairs(name, [], [], lang)
+        street_pairs, street_keys = street_index(street, lang)
+        return pairs + street_pairs, keys | street_keys
 
     @functools.cache
     def words_of(text: str) -> tuple[str, ...]:
@@ -148,7 +153,6 @@ def generate(target: Target, n: int, seed: int) -> list[dict[str, Any]]:
                 email = f"c{cid}@mail.example"
                 tax = f"{cid:011d}"
                 name_words = words_of(name)
-                street_words = words_of(street)
                 values = {
                     "id": cid,
                     "organization_id": org.pk,
@@ -198,6 +202,7 @@ def generate(target: Target, n: int, seed: int) -> list[dict[str, Any]]:
                     "municipality": slug,
                     "postcode": "",
                     "street_key": combined_key(street, lang),
+                    "district_key": "",
                 }
                 rows["address"].append([address[c] for c in tables["address"][1]])
                 account = {
@@ -213,13 +218,11 @@ def generate(target: Target, n: int, seed: int) -> list[dict[str, Any]]:
                     "created_at": now,
                 }
                 rows["account"].append([account[c] for c in tables["account"][1]])
-                keys = set()
-                for field, ws in (("name", name_words), ("street", street_words)):
-                    for w in ws:
-                        k = wkey(w, lang)
-                        if k:
-                            terms.setdefault(fold(w)[:60], k)
-                            keys.add((k, field))
+                # What the services index (``search_index.posting_pairs``): word keys and
+                # the joined forms of adjacent words.
+                pairs, keys = index_pairs(name, street, lang)
+                for term, k in pairs:
+                    terms.setdefault(term, k)
                 for k, field in keys:
                     posting = {
                         "organization_id": org.pk,

@@ -230,7 +230,7 @@ def erase_customer(*, customer: Customer, actor: Actor, reason: str = "") -> Cus
     DesignatedPerson.objects.filter(customer=customer).delete()
     SearchPosting.objects.filter(customer=customer).delete()
     Address.objects.filter(customer=customer).update(
-        street="", street_code="", house_number="", street_key=""
+        street="", street_code="", house_number="", street_key="", district_key=""
     )
     Asset.objects.filter(customer=customer).update(customer=None)
     customer.name = f"#{customer.pk}"

@@ -212,7 +212,8 @@ class ContactPoint(_OrgOwned):
 
 
 class Address(_OrgOwned):
-    """A postal address. ``street_key`` is the street's phonetic key for fuzzy search."""
+    """A postal address. ``street_key`` and ``district_key`` are the street's and the
+    district's phonetic keys for fuzzy search."""
 
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="addresses", verbose_name=_("customer")
@@ -224,6 +225,7 @@ class Address(_OrgOwned):
     municipality = models.CharField(_("municipality"), max_length=120, blank=True)
     postcode = models.CharField(_("postcode"), max_length=16, blank=True)
     street_key = models.CharField(_("street key"), max_length=200, blank=True, editable=False)
+    district_key = models.CharField(_("district key"), max_length=200, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("address")
@@ -231,6 +233,7 @@ class Address(_OrgOwned):
         indexes = [
             models.Index(fields=["organization", "street_key"], name="address_org_street_key"),
             models.Index(fields=["organization", "street_code"], name="address_org_street_code"),
+            models.Index(fields=["organization", "district_key"], name="address_org_district_key"),
         ]
 
     def __str__(self) -> str:
@@ -496,6 +499,7 @@ class SearchTermVariant(_OrgOwned):
 class SearchField(models.TextChoices):
     NAME = "name", _("Name")
     STREET = "street", _("Street")
+    DISTRICT = "district", _("District")
 
 
 class SearchPosting(_OrgOwned):
@@ -509,7 +513,8 @@ class SearchPosting(_OrgOwned):
     class Meta:
         indexes = [
             models.Index(fields=["organization", "key", "customer"], name="posting_org_key"),
-            models.Index(fields=["customer"], name="posting_customer"),
+            # The every-word lookup probes (customer, key) for each walked posting.
+            models.Index(fields=["customer", "key"], name="posting_customer_key"),
         ]
 
     def __str__(self) -> str:

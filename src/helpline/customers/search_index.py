@@ -1,10 +1,14 @@
 """Keeping the search index in step with customers and addresses (called by services,
 inside their transaction).
 
-For every significant word of a customer's name and streets: a ``SearchTerm`` (the folded
-word and its phonetic key, once per tenant: the vocabulary trigram matching runs over) and a
-``SearchPosting`` (customer, key). ``Customer.name_key`` and ``Address.street_key`` hold the
-sorted keys of the whole name or street, the exact-key fast path of the search.
+For every significant word of a customer's name, streets and districts: a ``SearchTerm``
+(the folded word and its phonetic key, once per tenant: the vocabulary trigram matching runs
+over) and a ``SearchPosting`` (customer, key, field). Two adjacent words of a name or street
+also get a posting for their joined form (``compound_words``), so that *Gian Piero* is found
+as *Giampiero* and *De Souza* as *Desouza*; joined forms are not added to the vocabulary
+(every two-word name would be a new word). ``Customer.name_key``, ``Address.street_key`` and
+``Address.district_key`` hold the sorted keys of the whole name, street or district, the
+exact-key lookups of the search.
 """
 
 from __future__ import annotations
@@ -19,7 +23,13 @@ from helpline.customers.models import (
     SearchTermVariant,
 )
 from helpline.lib import deferred
-from helpline.lib.phonetic import fold, language_for_country, phonetic_key, significant_words
+from helpline.lib.phonetic import (
+    compound_words,
+    fold,
+    language_for_country,
+    phonetic_key,
+    significant_words,
+)
 from helpline.tenancy.models import Organization
 
 
@@ -35,6 +45,31 @@ def word_keys(text: str, lang: str) -> list[tuple[str, str]]:
         if key:
             out.append((fold(word)[:60], key[:60]))
     return out
+
+
+def posting_pairs(
+    name: str, streets: Iterable[str], districts: Iterable[str], lang: str
+) -> tuple[list[tuple[str, str]], set[tuple[str, str]]]:
+    """What a customer's name, streets and districts put in the index: the vocabulary
+    ``(term, key)`` pairs and the ``(key, field)`` postings (joined forms included)."""
+    terms: list[tuple[str, str]] = []
+    postings: set[tuple[str, str]] = set()
+    for field, texts in (
+        (SearchField.NAME, [name]),
+        (SearchField.STREET, streets),
+        (SearchField.DISTRICT, districts),
+    ):
+        for text in texts:
+            pairs = word_keys(text, lang)
+            terms += pairs
+            postings |= {(k, str(field)) for _t, k in pairs}
+            if field != SearchField.DISTRICT:
+                postings |= {
+                    (k[:60], str(field))
+                    for k in (phonetic_key(w, lang) for w in compound_words(text))
+                    if k
+                }
+    return terms, postings
 
 
 def deletion_variants(word: str) -> set[str]:
@@ -73,16 +108,14 @@ def reindex_customer(customer: Customer, *, lang: str, new: bool = False) -> Non
         SearchPosting.objects.filter(customer=customer).delete()
     if customer.erased_at is not None:
         return
-    pairs: list[tuple[str, str, str]] = [
-        (t, k, SearchField.NAME) for t, k in word_keys(customer.name, lang)
-    ]
-    streets = [] if new else customer.addresses.values_list("street", flat=True)
-    for street in streets:
-        pairs += [(t, k, SearchField.STREET) for t, k in word_keys(street, lang)]
-    add_terms(customer.organization_id, ((t, k) for t, k, _f in pairs))
+    addresses = [] if new else list(customer.addresses.values_list("street", "district"))
+    terms, keys = posting_pairs(
+        customer.name, [s for s, _d in addresses], [d for _s, d in addresses if d], lang
+    )
+    add_terms(customer.organization_id, terms)
     postings = [
         SearchPosting(organization_id=customer.organization_id, customer=customer, key=k, field=f)
-        for k, f in {(k, f) for _t, k, f in pairs}
+        for k, f in sorted(keys)
     ]
     if new:  # nothing reads a new customer's postings before the batch ends
         deferred.insert_many(postings)

@@ -366,6 +366,7 @@ def add_address(*, customer: Customer, actor: Actor, **values: str) -> Address:
         organization_id=customer.organization_id,
         customer=customer,
         street_key=combined_key(cleaned["street"], lang),
+        district_key=combined_key(cleaned["district"], lang),
         **cleaned,
     )
     reindex_customer(customer, lang=lang)

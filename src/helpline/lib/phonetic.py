@@ -22,6 +22,7 @@ Unstressed final vowels in Portuguese sound alike (*Tiradentes*/*Tiradentis*, *S
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 
@@ -75,7 +76,13 @@ _SPECIAL = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l
 
 def words(text: str) -> list[str]:
     """The folded words of ``text`` (letters and digits), abbreviations expanded."""
-    return [ABBREVIATIONS.get(w, w) for w in _WORD.findall(fold(text))]
+    return list(_words(text))
+
+
+@functools.lru_cache(maxsize=65536)
+def _words(text: str) -> tuple[str, ...]:
+    # Cached: ranking and highlighting fold the same names and streets over and over.
+    return tuple(ABBREVIATIONS.get(w, w) for w in _WORD.findall(fold(text)))
 
 
 def significant_words(text: str) -> list[str]:
@@ -83,10 +90,37 @@ def significant_words(text: str) -> list[str]:
     return list(_significant(text))
 
 
+#: Words that are written joined to the next one as often as apart: *De Souza*/*Desouza*,
+#: *Dell'Acqua*/*Dellacqua*, *D'Angelo*/*Dangelo*, *San Marco*/*Sanmarco*.
+PARTICLES = frozenset(
+    {
+        "d", "l", "de", "da", "das", "do", "dos", "di", "del", "dei", "della", "delle", "dello",
+        "degli", "dell", "dal", "dall", "dalla", "lo", "la", "le", "san", "sant", "santa",
+        "santo", "van", "von",
+    }
+)  # fmt: skip
+
+
+def joinable(first: str, second: str) -> bool:
+    """May ``first`` and ``second`` (folded words, next to each other) also be written as
+    one word? Two name words (*Gian Piero*), or a particle and a word (*De Souza*); not a
+    street type and its name (*Rua Augusta*), nor a word and a particle after it."""
+    if second in STOPWORDS or len(second) < 2 or first.isdigit() or second.isdigit():
+        return False
+    return first in PARTICLES or (first not in STOPWORDS and len(first) > 1)
+
+
+def compound_words(text: str) -> list[str]:
+    """The joined forms of the adjacent words of ``text`` that may be written as one word:
+    ``Gian Piero Rossi`` -> ``gianpiero``, ``pierorossi``; ``Dell'Acqua`` -> ``dellacqua``."""
+    all_words = words(text)
+    return [a + b for a, b in itertools.pairwise(all_words) if joinable(a, b)]
+
+
 @functools.lru_cache(maxsize=65536)
 def _significant(text: str) -> tuple[str, ...]:
     # Cached: ranking folds the same common names and streets over and over.
-    all_words = words(text)
+    all_words = _words(text)
     kept = [w for w in all_words if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     return tuple(kept or all_words)
 

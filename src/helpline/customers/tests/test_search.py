@@ -157,3 +157,109 @@ def test_a_typo_in_a_short_word_sharing_no_trigram_is_found(tenant_a):
 def test_every_hit_shows_an_address_to_tell_namesakes_apart(br):
     hits = search(org=br.org, text="Carla Mendes").customers
     assert hits[0].street.startswith("Rua Tiradentes 12")
+
+
+def _czech(slug: str = "obec"):
+    return create_organization(
+        actor=SYSTEM,
+        name="Obec",
+        slug=slug,
+        country="CZ",
+        language="cs",
+        time_zone="Europe/Prague",
+        protocol_prefix="OB",
+    )
+
+
+def test_a_street_named_like_the_person_does_not_hide_the_person(db):
+    # Issue 14 point 15: "Novák" matched the whole street "Novákovo náměstí", so the
+    # customers having the word were never looked up.
+    cz = _czech()
+    for i in range(5):
+        resident = services.create_customer(org=cz, actor=SYSTEM, name=f"Jana Černá {i}")
+        services.add_address(customer=resident, actor=SYSTEM, street="Novákovo náměstí")
+    services.create_customer(org=cz, actor=SYSTEM, name="Žaneta Novák")
+    hits = search(org=cz, text="Novák").customers
+    assert hits[0].customer.name == "Žaneta Novák"
+    assert hits[0].reason == "name"
+    assert {h.reason for h in hits[1:]} == {"street"}
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("Gian Piero Rossi", "Giampiero Rossi"),
+        ("Giampiero Rossi", "Gian Piero Rossi"),
+        ("Marco Dell'Acqua", "Marco Dellacqua"),
+        ("Marco Dellacqua", "Marco Dell'Acqua"),
+        ("Rita D'Angelo", "Rita Dangelo"),
+        ("Pier Paolo Conti", "Pierpaolo Conti"),
+    ],
+)
+def test_split_and_joined_words_find_each_other_in_italian(tenant_a, stored, typed):
+    org, actor = tenant_a.org, tenant_a.actor
+    for name in ("Mario Rossi", "Piero Rossi", "Marco Acqua", "Paolo Conti", stored):
+        services.create_customer(org=org, actor=actor, name=name)
+    assert _names(org, typed)[0] == stored
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [("José de Souza", "José Desouza"), ("José Desouza", "José de Souza")],
+)
+def test_split_and_joined_words_find_each_other_in_portuguese(tenant_b, stored, typed):
+    org, actor = tenant_b.org, tenant_b.actor
+    for name in ("José Souza Lima", "João Sousa", stored):
+        services.create_customer(org=org, actor=actor, name=name)
+    assert _names(org, typed)[0] == stored
+    marked = str(search(org=org, text=typed).customers[0].highlighted)
+    assert "<mark>Souza</mark>" in marked or "<mark>Desouza</mark>" in marked
+
+
+def test_a_district_finds_the_customers_living_there(tenant_b):
+    # Issue 24 (MISSION E1): addresses have a district; searching it finds the people.
+    org, actor = tenant_b.org, tenant_b.actor
+    there = []
+    for name, district in [
+        ("Ana Lima", "Vila Mariana"),
+        ("Rui Costa", "Vila Mariana"),
+        ("Eva Reis", "Pinheiros"),
+    ]:
+        c = services.create_customer(org=org, actor=actor, name=name)
+        services.add_address(customer=c, actor=actor, street="Rua Augusta", district=district)
+        if district == "Vila Mariana":
+            there.append(c.pk)
+    hits = search(org=org, text="vila mariana").customers
+    assert sorted(h.customer.pk for h in hits) == sorted(there)
+    assert {h.reason for h in hits} == {"district"}
+    assert "Vila Mariana" in hits[0].street
+    # With a typo, and with a number in the name of the district.
+    assert {h.customer.pk for h in search(org=org, text="Vila Mariama").customers} == set(there)
+    cz = _czech()
+    c = services.create_customer(org=cz, actor=SYSTEM, name="Petr Novák")
+    services.add_address(customer=c, actor=SYSTEM, street="Nádražní", district="Praha 4")
+    other = services.create_customer(org=cz, actor=SYSTEM, name="Jan Dvořák")
+    services.add_address(customer=other, actor=SYSTEM, street="Nádražní", district="Praha 10")
+    assert [h.customer.pk for h in search(org=cz, text="Praha 4").customers][:1] == [c.pk]
+
+
+def test_a_street_code_finds_every_customer_of_the_street(tenant_b):
+    org, actor = tenant_b.org, tenant_b.actor
+    on_street = []
+    for name, code in [("Ana Lima", "SP-0042"), ("Rui Costa", "SP-0042"), ("Eva Reis", "SP-7")]:
+        c = services.create_customer(org=org, actor=actor, name=name)
+        services.add_address(customer=c, actor=actor, street="Rua Augusta", street_code=code)
+        if code == "SP-0042":
+            on_street.append(c.pk)
+    hits = search(org=org, text="sp-0042").customers
+    assert [(h.customer.pk, h.reason) for h in hits] == [(pk, "street_code") for pk in on_street]
+
+
+def test_an_erased_customer_is_not_found_by_district(tenant_b):
+    from helpline.customers import gdpr
+
+    org, actor = tenant_b.org, tenant_b.actor
+    c = services.create_customer(org=org, actor=actor, name="Ana Lima")
+    services.add_address(customer=c, actor=actor, street="Rua Augusta", district="Moema")
+    gdpr.erase_customer(customer=c, actor=actor, reason="asked")
+    assert search(org=org, text="Moema").customers == []
