@@ -144,11 +144,20 @@ def _validate(instance: models.Model) -> None:
 def _assign(instance: models.Model, values: Mapping[str, Any]) -> dict[str, Any]:
     """Set the plain fields; return the many-to-many values to set after saving."""
     later = {}
+    errors: dict[str, list[str]] = {}
     for name, value in values.items():
-        if _is_m2m(type(instance), name):
+        field = type(instance)._meta.get_field(name)
+        if field.many_to_many:
             later[name] = list(value or [])
-        else:
+        elif field.is_relation:
             setattr(instance, name, value)
+        else:
+            try:  # plain data from the API ("12.50", "7") becomes the field's type
+                setattr(instance, name, field.to_python(value))  # type: ignore[union-attr]
+            except ValidationError as exc:
+                errors[name] = list(exc.messages)
+    if errors:
+        raise FieldValidationError(errors)
     return later
 
 
@@ -210,6 +219,8 @@ def references(instance: models.Model, *, owned: Collection[type[models.Model]] 
             continue
         related = rel.related_model
         if related is None or related in owned or not hasattr(rel, "field"):
+            continue
+        if related._meta.auto_created:  # a many-to-many link table: the links go with it
             continue
         qs = related._base_manager.filter(**{rel.field.name: instance})
         if related is type(instance):

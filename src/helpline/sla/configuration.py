@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
@@ -469,7 +470,14 @@ PENALTY_FIELDS = (
 def _check_penalty(values: dict[str, Any]) -> None:
     errors: dict[str, list[str]] = {}
     for name in ("amount", "monthly_cap"):
-        if values.get(name) is not None and values[name] < 0:
+        if values.get(name) in (None, ""):
+            continue
+        try:
+            values[name] = PenaltyRule._meta.get_field(name).to_python(values[name])
+        except ValidationError as exc:
+            errors[name] = list(exc.messages)
+            continue
+        if values[name] < 0:
             errors[name] = [_("Use zero or a positive amount.")]
     currency = values.get("currency")
     if currency is not None and not (len(currency) == 3 and currency.isalpha()):
