@@ -10,6 +10,7 @@ from ninja.openapi.views import openapi_view
 from helpline.api import errors
 from helpline.api.auth import token_auth
 from helpline.cases.api import router as cases_router
+from helpline.configuration.api import router as settings_router
 from helpline.customers.api import router as customers_router
 from helpline.routing.api import router as routing_router
 from helpline.sla.api import router as sla_router
@@ -32,6 +33,7 @@ api.add_router("", cases_router)
 api.add_router("", customers_router)
 api.add_router("", routing_router)
 api.add_router("", sla_router)
+api.add_router("", settings_router)
 
 
 def docs(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,6 @@
-"""The SLA API: calendars and policies (read by every member, written by supervisors and
-administrators), a case's clocks, the at-risk list and the monthly penalty statement.
+"""The SLA API: calendars and policies (read by every member, written by those the
+permission matrix lets manage SLA settings: administrators), a case's clocks, the at-risk
+list and the monthly penalty statement.
 
 Handlers are thin: objects come from ``sla.selectors`` scoped by the token's organisation
 (another tenant's id is a 404), writes go through ``sla.configuration``.
@@ -21,21 +22,22 @@ from helpline.api.auth import TokenAuth, actor, org
 from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, Id, UtcDatetime
 from helpline.cases import selectors as case_selectors
 from helpline.cases.api import RowId
-from helpline.lib.errors import FieldValidationError, Forbidden
+from helpline.lib.errors import FieldValidationError
 from helpline.sla import configuration, selectors
 from helpline.sla.models import Calendar, Policy
 from helpline.tenancy.models import Membership
+from helpline.tenancy.permissions import Action, require
 
 router = Router(tags=["sla"])
 
 
 class ConfigurerTokenAuth(TokenAuth):
-    """A token of a supervisor or administrator: SLA configuration."""
+    """A token of a member the permission matrix lets manage SLA settings (MANAGE_SLA)."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Membership | None:
         membership = super().authenticate(request, token)
-        if membership is not None and not membership.can_configure:
-            raise Forbidden(_("Only supervisors and administrators may change SLA settings."))
+        if membership is not None:
+            require(membership, Action.MANAGE_SLA)
         return membership
 
 

@@ -59,6 +59,21 @@ EXPECTED = {
     "/api/v1/sla/statement": {"get"},
 }
 
+# settings (helpline.configuration.api): one resource per settings screen
+for _key in (
+    "topics",
+    "subjects",
+    "segments",
+    "queues",
+    "queue-members",
+    "escalation-steps",
+    "skills",
+    "agent-skills",
+    "penalty-rules",
+):
+    EXPECTED[f"/api/v1/settings/{_key}"] = {"get", "post"}
+    EXPECTED[f"/api/v1/settings/{_key}/{{row_id}}"] = {"get", "patch", "delete"}
+
 
 def test_openapi_schema_lists_every_endpoint(client: Client) -> None:
     r = client.get("/api/v1/openapi.json")

@@ -1,4 +1,5 @@
-"""The SLA API: configuration by supervisors (operators and referents are refused),
+"""The SLA API: configuration by administrators (the permission matrix's MANAGE_SLA;
+supervisors, operators and referents are refused),
 validation errors naming the field, recomputation on calendar edits, clocks, statement,
 and tenant isolation of every endpoint (another tenant's id is a 404)."""
 
@@ -42,9 +43,9 @@ CAL = {
 }
 
 
-def supervisor_api(tenant: Any) -> Client:
-    m = Membership.objects.get(organization=tenant.org, user=tenant.supervisor)
-    _t, token = create_api_token(actor=SYSTEM, membership=m, name="sup")
+def admin_api(tenant: Any, user: Any = None) -> Client:
+    m = Membership.objects.get(organization=tenant.org, user=user or tenant.admin)
+    _t, token = create_api_token(actor=SYSTEM, membership=m, name="sla-admin")
     return Client(headers={"Authorization": f"Bearer {token}"})
 
 
@@ -57,8 +58,8 @@ def put(client: Client, url: str, body: dict[str, Any]) -> Any:
 
 
 @pytest.fixture
-def sup_a(tenant_a):
-    return supervisor_api(tenant_a)
+def adm_a(tenant_a):
+    return admin_api(tenant_a)
 
 
 def policy_body(calendar_id: int) -> dict[str, Any]:
@@ -77,16 +78,16 @@ def policy_body(calendar_id: int) -> dict[str, Any]:
     }
 
 
-def test_supervisor_configures_a_calendar_and_a_policy(sup_a, tenant_a):
-    r = post(sup_a, "/api/v1/sla/calendars", CAL)
+def test_an_administrator_configures_a_calendar_and_a_policy(adm_a, tenant_a):
+    r = post(adm_a, "/api/v1/sla/calendars", CAL)
     assert r.status_code == 201, r.content
     cal = r.json()
     assert len(cal["slots"]) == 10 and cal["exceptions"][0]["note"] == "Christmas Eve afternoon"
-    r = post(sup_a, "/api/v1/sla/policies", policy_body(cal["id"]))
+    r = post(adm_a, "/api/v1/sla/policies", policy_body(cal["id"]))
     assert r.status_code == 201, r.content
     assert [t["kind"] for t in r.json()["targets"]] == ["first_response", "resolution"]
-    assert sup_a.get("/api/v1/sla/policies").json()["items"][0]["name"] == "Written requests"
-    openings = sup_a.get(f"/api/v1/sla/calendars/{cal['id']}/openings?days=7").json()
+    assert adm_a.get("/api/v1/sla/policies").json()["items"][0]["name"] == "Written requests"
+    openings = adm_a.get(f"/api/v1/sla/calendars/{cal['id']}/openings?days=7").json()
     assert openings["time_zone"] == "Europe/Rome" and openings["items"]
 
 
@@ -122,57 +123,57 @@ def test_operators_and_referents_may_read_but_not_configure(api_a, tenant_a):
         ),
     ],
 )
-def test_bad_calendars_are_refused_naming_the_field_and_nothing_is_written(sup_a, change, field):
-    r = post(sup_a, "/api/v1/sla/calendars", {**CAL, **change})
+def test_bad_calendars_are_refused_naming_the_field_and_nothing_is_written(adm_a, change, field):
+    r = post(adm_a, "/api/v1/sla/calendars", {**CAL, **change})
     assert r.status_code == 422
     assert field in [e["loc"][-1] for e in r.json()["detail"]], r.json()
     assert not Calendar.objects.exists()
 
 
-def test_bad_policy_targets_are_refused_naming_the_field(sup_a):
-    cal = post(sup_a, "/api/v1/sla/calendars", CAL).json()
+def test_bad_policy_targets_are_refused_naming_the_field(adm_a):
+    cal = post(adm_a, "/api/v1/sla/calendars", CAL).json()
     body = policy_body(cal["id"])
     body["targets"][1]["unit"] = "fortnights"
     body["escalations"][0]["level"] = ""
-    r = post(sup_a, "/api/v1/sla/policies", body)
+    r = post(adm_a, "/api/v1/sla/policies", body)
     assert r.status_code == 422
     fields = {e["loc"][-1] for e in r.json()["detail"]}
     assert {"targets[1].unit", "escalations[0].level"} <= fields
     assert not Policy.objects.exists()
 
 
-def test_editing_a_calendar_recomputes_open_deadlines(sup_a, tenant_a):
-    cal = post(sup_a, "/api/v1/sla/calendars", CAL).json()
-    post(sup_a, "/api/v1/sla/policies", policy_body(cal["id"]))
+def test_editing_a_calendar_recomputes_open_deadlines(adm_a, tenant_a):
+    cal = post(adm_a, "/api/v1/sla/calendars", CAL).json()
+    post(adm_a, "/api/v1/sla/policies", policy_body(cal["id"]))
     case = make_case(tenant_a, channel="email", now=datetime(2026, 3, 2, 8, tzinfo=UTC))
     before = Clock.objects.get(case=case, kind=TargetKind.RESOLUTION).due_at
     body = {
         **CAL,
         "exceptions": [{"kind": "closure", "starts_on": "2026-03-03", "ends_on": "2026-03-03"}],
     }
-    r = put(sup_a, f"/api/v1/sla/calendars/{cal['id']}", body)
+    r = put(adm_a, f"/api/v1/sla/calendars/{cal['id']}", body)
     assert r.status_code == 200 and r.json()["recomputed_clocks"] == 2
     after = Clock.objects.get(case=case, kind=TargetKind.RESOLUTION).due_at
     assert (after - before).days == 1
-    clocks = sup_a.get(f"/api/v1/cases/{case.pk}/sla").json()["items"]
+    clocks = adm_a.get(f"/api/v1/cases/{case.pk}/sla").json()["items"]
     assert {c["kind"] for c in clocks} == {"first_response", "resolution"}
 
 
-def test_a_calendar_in_use_cannot_be_deleted(sup_a):
-    cal = post(sup_a, "/api/v1/sla/calendars", CAL).json()
-    post(sup_a, "/api/v1/sla/policies", policy_body(cal["id"]))
-    r = sup_a.delete(f"/api/v1/sla/calendars/{cal['id']}")
+def test_a_calendar_in_use_cannot_be_deleted(adm_a):
+    cal = post(adm_a, "/api/v1/sla/calendars", CAL).json()
+    post(adm_a, "/api/v1/sla/policies", policy_body(cal["id"]))
+    r = adm_a.delete(f"/api/v1/sla/calendars/{cal['id']}")
     assert r.status_code == 422 and Calendar.objects.filter(pk=cal["id"]).exists()
 
 
-def test_another_tenants_sla_objects_are_404(sup_a, tenant_a, tenant_b):
-    sup_b = supervisor_api(tenant_b)
+def test_another_tenants_sla_objects_are_404(adm_a, tenant_a, tenant_b):
+    adm_b = admin_api(tenant_b)
     cal_b = post(
-        sup_b,
+        adm_b,
         "/api/v1/sla/calendars",
         {**CAL, "holiday_country": "BR", "holiday_subdivision": "SP"},
     ).json()
-    pol_b = post(sup_b, "/api/v1/sla/policies", policy_body(cal_b["id"])).json()
+    pol_b = post(adm_b, "/api/v1/sla/policies", policy_body(cal_b["id"])).json()
     case_b = make_case(tenant_b)
     for url in (
         f"/api/v1/sla/calendars/{cal_b['id']}",
@@ -180,24 +181,32 @@ def test_another_tenants_sla_objects_are_404(sup_a, tenant_a, tenant_b):
         f"/api/v1/sla/policies/{pol_b['id']}",
         f"/api/v1/cases/{case_b.pk}/sla",
     ):
-        assert sup_a.get(url).status_code == 404, url
-    assert put(sup_a, f"/api/v1/sla/calendars/{cal_b['id']}", CAL).status_code == 404
+        assert adm_a.get(url).status_code == 404, url
+    assert put(adm_a, f"/api/v1/sla/calendars/{cal_b['id']}", CAL).status_code == 404
     assert (
-        put(sup_a, f"/api/v1/sla/policies/{pol_b['id']}", policy_body(cal_b["id"])).status_code
+        put(adm_a, f"/api/v1/sla/policies/{pol_b['id']}", policy_body(cal_b["id"])).status_code
         == 404
     )
-    assert sup_a.delete(f"/api/v1/sla/calendars/{cal_b['id']}").status_code == 404
-    assert sup_a.delete(f"/api/v1/sla/policies/{pol_b['id']}").status_code == 404
+    assert adm_a.delete(f"/api/v1/sla/calendars/{cal_b['id']}").status_code == 404
+    assert adm_a.delete(f"/api/v1/sla/policies/{pol_b['id']}").status_code == 404
     # Pointing one's own policy at tenant B's calendar is refused like a missing one.
-    r = post(sup_a, "/api/v1/sla/policies", policy_body(cal_b["id"]))
+    r = post(adm_a, "/api/v1/sla/policies", policy_body(cal_b["id"]))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"][-1] == "calendar"
-    assert sup_a.get("/api/v1/sla/calendars").json()["items"] == []
-    assert sup_a.get("/api/v1/sla/statement").json()["lines"] == []
-    assert sup_a.get("/api/v1/sla/at-risk").json()["items"] == []
+    assert adm_a.get("/api/v1/sla/calendars").json()["items"] == []
+    assert adm_a.get("/api/v1/sla/statement").json()["lines"] == []
+    assert adm_a.get("/api/v1/sla/at-risk").json()["items"] == []
 
 
-def test_statement_month_is_validated(sup_a):
-    r = sup_a.get("/api/v1/sla/statement?month=2026-13")
+def test_statement_month_is_validated(adm_a):
+    r = adm_a.get("/api/v1/sla/statement?month=2026-13")
     assert r.status_code == 422
-    r = sup_a.get("/api/v1/sla/statement?month=March")
+    r = adm_a.get("/api/v1/sla/statement?month=March")
     assert r.status_code == 422
+
+
+def test_a_supervisor_may_read_but_not_change_sla_settings(tenant_a):
+    """MANAGE_SLA is the administrators' in the permission matrix, in the API as on screen."""
+    sup = admin_api(tenant_a, tenant_a.supervisor)
+    assert sup.get("/api/v1/sla/calendars").status_code == 200
+    assert post(sup, "/api/v1/sla/calendars", CAL).status_code == 403
+    assert not Calendar.objects.exists()
