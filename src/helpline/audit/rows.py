@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import ForeignObjectRel, ProtectedError, RestrictedError
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -39,6 +39,11 @@ class Removal(StrEnum):
 
     DELETED = "deleted"
     DEACTIVATED = "deactivated"
+
+
+def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    """A concrete or many-to-many field of ``model`` by name."""
+    return cast("models.Field[Any, Any]", model._meta.get_field(name))
 
 
 def _is_m2m(model: type[models.Model], name: str) -> bool:
@@ -79,7 +84,9 @@ def check_references(*, org: Organization, values: Mapping[str, Any]) -> None:
     user_model = get_user_model()
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
-        items = list(value) if isinstance(value, Iterable) and not isinstance(value, str) else [value]
+        items = (
+            list(value) if isinstance(value, Iterable) and not isinstance(value, str) else [value]
+        )
         for item in items:
             if not isinstance(item, models.Model):
                 continue
@@ -118,13 +125,13 @@ def _validate(instance: models.Model) -> None:
         if isinstance(c, models.UniqueConstraint) and c.fields and c.condition is None
     ]
     for names in unique_sets:
-        attnames = [model._meta.get_field(n).attname for n in names]
+        attnames = [model_field(model, n).attname for n in names]
         clash = model._base_manager.filter(**{a: getattr(instance, a) for a in attnames})
         if instance.pk is not None:
             clash = clash.exclude(pk=instance.pk)
         if clash.exists():
             field = [n for n in names if n != "organization"][-1]
-            label = capfirst(str(model._meta.get_field(field).verbose_name))
+            label = capfirst(str(model_field(model, field).verbose_name))
             errors.setdefault(field, []).append(
                 _("%(field)s: this value is already used.") % {"field": label}
             )
@@ -146,14 +153,14 @@ def _assign(instance: models.Model, values: Mapping[str, Any]) -> dict[str, Any]
     later = {}
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
-        field = type(instance)._meta.get_field(name)
+        field = model_field(type(instance), name)
         if field.many_to_many:
             later[name] = list(value or [])
         elif field.is_relation:
             setattr(instance, name, value)
         else:
             try:  # plain data from the API ("12.50", "7") becomes the field's type
-                setattr(instance, name, field.to_python(value))  # type: ignore[union-attr]
+                setattr(instance, name, field.to_python(value))
             except ValidationError as exc:
                 errors[name] = list(exc.messages)
     if errors:
@@ -162,9 +169,7 @@ def _assign(instance: models.Model, values: Mapping[str, Any]) -> dict[str, Any]
 
 
 @transaction.atomic
-def create_row(
-    *, org: Organization, actor: Actor, model: type[M], values: Mapping[str, Any]
-) -> M:
+def create_row(*, org: Organization, actor: Actor, model: type[M], values: Mapping[str, Any]) -> M:
     """A new row of ``model`` in ``org`` with ``values`` (field name -> value; rows as model
     instances), validated and audited."""
     check_references(org=org, values=values)
@@ -217,8 +222,8 @@ def references(instance: models.Model, *, owned: Collection[type[models.Model]] 
     for rel in instance._meta.get_fields(include_hidden=True):
         if not (rel.auto_created and not rel.concrete and rel.is_relation):
             continue
-        related = rel.related_model
-        if related is None or related in owned or not hasattr(rel, "field"):
+        related = cast("type[models.Model] | None", rel.related_model)
+        if related is None or related in owned or not isinstance(rel, ForeignObjectRel):
             continue
         if related._meta.auto_created:  # a many-to-many link table: the links go with it
             continue

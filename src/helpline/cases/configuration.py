@@ -40,9 +40,7 @@ def create_subject(*, org: Organization, actor: Actor, values: Mapping[str, Any]
 
 
 def update_subject(*, subject: Subject, actor: Actor, values: Mapping[str, Any]) -> Subject:
-    return rows.update_row(
-        instance=subject, actor=actor, values=rows.pick(values, SUBJECT_FIELDS)
-    )
+    return rows.update_row(instance=subject, actor=actor, values=rows.pick(values, SUBJECT_FIELDS))
 
 
 def remove_subject(*, subject: Subject, actor: Actor) -> rows.Removal:

@@ -105,7 +105,11 @@ def _row(crud: Crud, request: HttpRequest, row_id: int) -> Any:
 def _api_errors(crud: Crud, exc: FieldValidationError) -> FieldValidationError:
     return FieldValidationError(
         {
-            (k if k == "__all__" or "[" in k or k not in _fields(crud) else _api_name(crud.model, k)): v
+            (
+                k
+                if k == "__all__" or "[" in k or k not in _fields(crud)
+                else _api_name(crud.model, k)
+            ): v
             for k, v in exc.errors.items()
         }
     )

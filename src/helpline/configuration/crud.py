@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -44,7 +44,7 @@ from django.utils.functional import Promise
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from helpline.audit.rows import Removal
+from helpline.audit.rows import Removal, model_field
 from helpline.configuration.sections import SECTIONS, Section
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, NotFound
@@ -68,14 +68,14 @@ def limit_choices(form: forms.BaseForm, org: Organization, *, exclude: Any = Non
     """Narrow every model choice field of ``form`` to the organisation's rows (and leave out
     ``exclude``, the row being edited, from choices of its own model)."""
     for f in form.fields.values():
-        if isinstance(f, forms.ModelChoiceField):
-            qs = limit_to_org(f.queryset, org)  # type: ignore[arg-type]
+        if isinstance(f, forms.ModelChoiceField) and f.queryset is not None:
+            qs = limit_to_org(f.queryset, org)
             if exclude is not None and exclude.pk is not None and qs.model is type(exclude):
                 qs = qs.exclude(pk=exclude.pk)
             f.queryset = qs
 
 
-class TenantForm(forms.ModelForm):  # type: ignore[type-arg]
+class TenantForm(forms.ModelForm):
     """A settings form bound to an organisation: choices limited to it (``limit_choices``).
 
     ``service_values`` is what the create/update service receives (default: the cleaned
@@ -172,7 +172,7 @@ def _heading(model: type[models.Model], col: Column) -> str:
     if col.label is not None:
         return str(col.label)
     try:
-        return capfirst(str(model._meta.get_field(col.path.split(".")[0]).verbose_name))
+        return capfirst(str(model_field(model, col.path.split(".")[0]).verbose_name))
     except Exception:  # a property: its name is the heading
         return capfirst(col.path.replace("_", " "))
 
@@ -236,7 +236,7 @@ def list_view(request: DeskRequest, membership: Membership, *, key: str) -> Http
         raw = request.GET.get(name, "")
         if raw.isdigit():
             qs = qs.filter(**{f"{name}_id": int(raw)})
-            target = crud.model._meta.get_field(name).related_model
+            target = cast("type[models.Model]", model_field(crud.model, name).related_model)
             shown = limit_to_org(target._default_manager.all(), org).filter(pk=int(raw)).first()
             active_filters.append((_heading(crud.model, Column(name)), shown))
     cols = _columns(crud)
@@ -333,4 +333,3 @@ def delete_view(
     return render(
         request, "configuration/crud_delete.html", _context(request, membership, crud, row=row)
     )
-

@@ -115,9 +115,7 @@ def _rows_formset(
 def _kept(formset: forms.BaseFormSet[Any]) -> list[dict[str, Any]]:
     """The filled-in rows not marked for deletion."""
     return [
-        f.cleaned_data
-        for f in formset.forms
-        if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        f.cleaned_data for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")
     ]
 
 
@@ -236,7 +234,7 @@ class TargetForm(forms.Form):
 class EscalationForm(forms.Form):
     trigger = forms.ChoiceField(label=_("when"), choices=Trigger.choices)
     target_kind = forms.ChoiceField(
-        label=_("target"), choices=[("", _("any"))] + list(TargetKind.choices), required=False
+        label=_("target"), choices=[("", _("any")), *TargetKind.choices], required=False
     )
     action = forms.ChoiceField(label=_("action"), choices=EscalationAction.choices)
     level = forms.ChoiceField(

@@ -65,9 +65,7 @@ register(
         columns=["name", "topic", "code", "default_case_type", "position", "is_active"],
         filters=["topic"],
         create=lambda org, actor, v: cases_conf.create_subject(org=org, actor=actor, values=v),
-        update=lambda row, actor, v: cases_conf.update_subject(
-            subject=row, actor=actor, values=v
-        ),
+        update=lambda row, actor, v: cases_conf.update_subject(subject=row, actor=actor, values=v),
         delete=lambda row, actor: cases_conf.remove_subject(subject=row, actor=actor),
     )
 )
@@ -83,9 +81,7 @@ register(
         rows=lambda org: customers_sel.segments_for(org=org),
         form=forms.SegmentForm,
         columns=["name", "code", "description"],
-        create=lambda org, actor, v: customers_conf.create_segment(
-            org=org, actor=actor, values=v
-        ),
+        create=lambda org, actor, v: customers_conf.create_segment(org=org, actor=actor, values=v),
         update=lambda row, actor, v: customers_conf.update_segment(
             segment=row, actor=actor, values=v
         ),
@@ -142,9 +138,7 @@ register(
         columns=[Column("user", _("agent")), "queue", "priority", "delay_seconds"],
         filters=["queue"],
         create=lambda org, actor, v: routing_conf.create_member(org=org, actor=actor, values=v),
-        update=lambda row, actor, v: routing_conf.update_member(
-            member=row, actor=actor, values=v
-        ),
+        update=lambda row, actor, v: routing_conf.update_member(member=row, actor=actor, values=v),
         delete=lambda row, actor: routing_conf.remove_member(member=row, actor=actor),
     )
 )

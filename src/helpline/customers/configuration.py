@@ -23,9 +23,7 @@ def create_segment(*, org: Organization, actor: Actor, values: Mapping[str, Any]
 
 
 def update_segment(*, segment: Segment, actor: Actor, values: Mapping[str, Any]) -> Segment:
-    return rows.update_row(
-        instance=segment, actor=actor, values=rows.pick(values, SEGMENT_FIELDS)
-    )
+    return rows.update_row(instance=segment, actor=actor, values=rows.pick(values, SEGMENT_FIELDS))
 
 
 def remove_segment(*, segment: Segment, actor: Actor) -> rows.Removal:

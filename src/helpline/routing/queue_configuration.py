@@ -114,9 +114,7 @@ def create_member(*, org: Organization, actor: Actor, values: Mapping[str, Any])
 
 
 @_reloads
-def update_member(
-    *, member: QueueMember, actor: Actor, values: Mapping[str, Any]
-) -> QueueMember:
+def update_member(*, member: QueueMember, actor: Actor, values: Mapping[str, Any]) -> QueueMember:
     return rows.update_row(instance=member, actor=actor, values=rows.pick(values, MEMBER_FIELDS))
 
 
@@ -134,9 +132,7 @@ def create_step(*, org: Organization, actor: Actor, values: Mapping[str, Any]) -
 
 
 @_reloads
-def update_step(
-    *, step: EscalationStep, actor: Actor, values: Mapping[str, Any]
-) -> EscalationStep:
+def update_step(*, step: EscalationStep, actor: Actor, values: Mapping[str, Any]) -> EscalationStep:
     return rows.update_row(instance=step, actor=actor, values=rows.pick(values, STEP_FIELDS))
 
 
@@ -182,9 +178,7 @@ def remove_skill(*, skill: Skill, actor: Actor) -> rows.Removal:
 
 
 @_reloads
-def create_agent_skill(
-    *, org: Organization, actor: Actor, values: Mapping[str, Any]
-) -> AgentSkill:
+def create_agent_skill(*, org: Organization, actor: Actor, values: Mapping[str, Any]) -> AgentSkill:
     """How well an agent masters a skill (1 basic to 5 expert)."""
     return rows.create_row(
         org=org, actor=actor, model=AgentSkill, values=rows.pick(values, AGENT_SKILL_FIELDS)

@@ -473,7 +473,7 @@ def _check_penalty(values: dict[str, Any]) -> None:
         if values.get(name) in (None, ""):
             continue
         try:
-            values[name] = PenaltyRule._meta.get_field(name).to_python(values[name])
+            values[name] = rows.model_field(PenaltyRule, name).to_python(values[name])
         except ValidationError as exc:
             errors[name] = list(exc.messages)
             continue

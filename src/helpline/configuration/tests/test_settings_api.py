@@ -74,7 +74,9 @@ def test_another_tenants_rows_are_404_through_the_api(
 def test_the_api_follows_the_permission_matrix(tenant_a: Tenant) -> None:
     op = _api(tenant_a, tenant_a.operator)
     assert op.get("/api/v1/settings/topics").status_code == 403
-    assert _send(op, "post", "/api/v1/settings/topics", {"code": "x", "name": "X"}).status_code == 403
+    assert (
+        _send(op, "post", "/api/v1/settings/topics", {"code": "x", "name": "X"}).status_code == 403
+    )
     sup = _api(tenant_a, tenant_a.supervisor)
     assert sup.get("/api/v1/settings/queues").status_code == 200
     assert sup.get("/api/v1/settings/penalty-rules").status_code == 403
@@ -101,6 +103,9 @@ def test_a_queue_naming_another_tenants_topic_or_segment_is_a_422_by_field(
     r = _send(adm, "post", "/api/v1/settings/queues", {"code": "q", "name": "Q", "colour": "red"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "colour"]
     r = _send(
-        adm, "post", "/api/v1/settings/queues", {"code": "q", "name": "Q", "topics": [tenant_a.topic.pk]}
+        adm,
+        "post",
+        "/api/v1/settings/queues",
+        {"code": "q", "name": "Q", "topics": [tenant_a.topic.pk]},
     )
     assert r.status_code == 201 and r.json()["topics"] == [tenant_a.topic.pk]

@@ -305,9 +305,7 @@ def test_a_queue_round_trip_with_members_and_a_refused_delete(tenant_a: Tenant) 
 
 
 @pytest.mark.django_db
-def test_a_queue_member_must_be_a_member_of_the_tenant(
-    tenant_a: Tenant, tenant_b: Tenant
-) -> None:
+def test_a_queue_member_must_be_a_member_of_the_tenant(tenant_a: Tenant, tenant_b: Tenant) -> None:
     queue = _queue(tenant_a)
     c = _client(tenant_a.admin)
     page = c.get(_url("queue-members", tenant_a, "_new")).content.decode()
@@ -381,7 +379,10 @@ def test_a_calendar_with_slots_and_a_closure_is_saved_through_the_sla_services(
     response = c.post(_url("calendars", tenant_a, "_new"), _calendar_post())
     assert response.status_code == 302, response.content.decode()[-3000:]
     cal = Calendar.objects.get(organization=tenant_a.org)
-    assert [(s.start, s.end) for s in cal.slots.all()] == [(time(9), time(13)), (time(14), time(18))]
+    assert [(s.start, s.end) for s in cal.slots.all()] == [
+        (time(9), time(13)),
+        (time(14), time(18)),
+    ]
     assert cal.exceptions.get().note == "Patron saint"
     assert AuditEntry.objects.filter(object_type="sla.calendar", action="create").exists()
 
