@@ -518,3 +518,45 @@ def test_a_subject_under_another_tenants_topic_is_refused(
             values={"topic": tenant_b.topic, "code": "x", "name": "X"},
         )
     assert set(exc.value.errors) == {"topic"}
+
+
+@pytest.mark.django_db
+def test_the_sla_calendar_page_links_the_settings_for_administrators(tenant_a: Tenant) -> None:
+    settings_url = _url("calendars", tenant_a)
+    page = reverse("sla:calendars", args=[tenant_a.org.slug])
+    assert settings_url in _client(tenant_a.admin).get(page).content.decode()
+    assert settings_url not in _client(tenant_a.supervisor).get(page).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_list_costs_the_same_queries_for_one_row_or_many(tenant_a: Tenant) -> None:
+    """Columns across relations (segment, overflow queue, topics) are read with the rows."""
+    c = _client(tenant_a.admin)
+    url = _url("queues", tenant_a)
+    segment = ROWS["segments"](tenant_a)
+    first = _queue(tenant_a, "q0")
+    first.topics.add(tenant_a.topic)
+    c.get(url)  # warm the session and the language
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        c.get(url)
+    for i in range(1, 6):
+        q = routing_conf.create_queue(
+            org=tenant_a.org,
+            actor=SYSTEM,
+            values={
+                "code": f"q{i}",
+                "name": f"Q{i}",
+                "segment": segment,
+                "overflow_action": "queue",
+                "overflow_queue": first,
+                "topics": [tenant_a.topic],
+            },
+        )
+        assert q.topics.count() == 1
+    with CaptureQueriesContext(connection) as many:
+        page = c.get(url).content.decode()
+    assert "Q5" in page and "Associations" in page
+    assert len(many) == len(one)
