@@ -216,8 +216,12 @@ def _context(
     }
 
 
+#: Larger ids cannot exist (and PostgreSQL refuses to compare a bigint with them).
+_MAX_ID = 2**63 - 1
+
+
 def _row(crud: Crud, org: Organization, pk: int) -> Any:
-    row = crud.rows(org).filter(pk=pk).first()
+    row = crud.rows(org).filter(pk=pk).first() if 0 < pk <= _MAX_ID else None
     if row is None:
         raise NotFound(_("No such %(kind)s.") % {"kind": crud.model._meta.verbose_name})
     return row
@@ -234,7 +238,7 @@ def list_view(request: DeskRequest, membership: Membership, *, key: str) -> Http
     active_filters = []
     for name in crud.filters:
         raw = request.GET.get(name, "")
-        if raw.isdigit():
+        if raw.isdigit() and int(raw) <= _MAX_ID:
             qs = qs.filter(**{f"{name}_id": int(raw)})
             target = cast("type[models.Model]", model_field(crud.model, name).related_model)
             shown = limit_to_org(target._default_manager.all(), org).filter(pk=int(raw)).first()

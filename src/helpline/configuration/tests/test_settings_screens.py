@@ -560,3 +560,11 @@ def test_a_list_costs_the_same_queries_for_one_row_or_many(tenant_a: Tenant) -> 
         page = c.get(url).content.decode()
     assert "Q5" in page and "Associations" in page
     assert len(many) == len(one)
+
+
+@pytest.mark.django_db
+def test_ids_beyond_any_row_are_404_and_ignored_filters(tenant_a: Tenant) -> None:
+    c = _client(tenant_a.admin)
+    huge = 10**30
+    assert c.get(_url("topics", tenant_a, "_edit", huge)).status_code == 404
+    assert c.get(_url("subjects", tenant_a) + f"?topic={huge}").status_code == 200
