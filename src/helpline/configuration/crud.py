@@ -36,6 +36,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpResponseBase
@@ -173,7 +174,7 @@ def _heading(model: type[models.Model], col: Column) -> str:
         return str(col.label)
     try:
         return capfirst(str(model_field(model, col.path.split(".")[0]).verbose_name))
-    except Exception:  # a property: its name is the heading
+    except FieldDoesNotExist:  # a property: its name is the heading
         return capfirst(col.path.replace("_", " "))
 
 
@@ -185,7 +186,7 @@ def _cell(row: Any, path: str) -> str:
         if isinstance(value, models.Model):
             try:
                 f = value._meta.get_field(part)
-            except Exception:
+            except FieldDoesNotExist:  # a property
                 f = None
             if f is not None and getattr(f, "choices", None) and i == len(path.split(".")) - 1:
                 return str(getattr(value, f"get_{part}_display")())
@@ -206,7 +207,7 @@ def _columns(crud: Crud) -> list[Column]:
 def _context(
     request: DeskRequest, membership: Membership, crud: Crud, **extra: Any
 ) -> dict[str, Any]:
-    from helpline.configuration.views import settings_context
+    from helpline.configuration.views import settings_context  # views imports this module
 
     return {
         **settings_context(request, membership),
