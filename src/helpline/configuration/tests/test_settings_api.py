@@ -5,19 +5,24 @@ validation errors naming the field, audited writes, deactivation of rows still i
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import SYSTEM, Tenant
 from django.test import Client
 
 from helpline.audit.models import AuditEntry
 from helpline.cases.models import Topic
 from helpline.configuration.tests.test_settings_screens import ROWS
 from helpline.desk.tests.helpers import make_case
+from helpline.lib.actors import Actor
 from helpline.routing.models import Queue
 from helpline.tenancy.models import Membership
 from helpline.tenancy.services import create_api_token
+
+if TYPE_CHECKING:
+    from conftest import Tenant
+
+SYSTEM = Actor.system("tests")
 
 
 def _api(t: Tenant, user: Any) -> Client:

@@ -6,25 +6,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from conftest import SYSTEM, Tenant
 from django.test import Client
 from django.urls import reverse
 
 from helpline.audit.models import AuditEntry
 from helpline.cases import configuration as cases_conf
 from helpline.cases.models import Subject, Topic
+from helpline.configuration import screens
 from helpline.configuration.crud import REGISTRY
 from helpline.customers import configuration as customers_conf
 from helpline.customers.models import Customer, Segment
+from helpline.lib.actors import Actor
 from helpline.routing import queue_configuration as routing_conf
 from helpline.routing.models import AgentSkill, Queue, QueueMember, Skill
 from helpline.sla import configuration as sla_conf
 from helpline.sla.models import Calendar, OpeningSlot, PenaltyRule, Policy
 from helpline.tenancy.models import Role
 from helpline.tenancy.permissions import MATRIX
+
+if TYPE_CHECKING:
+    from conftest import Tenant
+
+SYSTEM = Actor.system("tests")
+assert screens  # registers the screens (urls.py does it for the site)
 
 
 def _queue(t: Tenant, code: str = "front") -> Queue:

@@ -203,12 +203,12 @@ def test_staff_who_are_not_superusers_get_no_admin_and_no_admin_link(tenant_a, t
 
 
 def test_superusers_see_the_admin_link(root, tenant_a):
-    from conftest import SYSTEM
     from django.contrib.auth import get_user_model
 
+    from helpline.lib.actors import Actor
     from helpline.tenancy.services import add_member
 
     user = get_user_model().objects.get(username="root")
-    add_member(actor=SYSTEM, org=tenant_a.org, user=user, role=Role.ADMIN)
+    add_member(actor=Actor.system("tests"), org=tenant_a.org, user=user, role=Role.ADMIN)
     desk = root.get(reverse("desk:case_list", args=[tenant_a.org.slug])).content.decode()
     assert reverse("admin:index") in desk
