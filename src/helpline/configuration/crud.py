@@ -212,6 +212,8 @@ def _context(
     return {
         **settings_context(request, membership),
         "crud": crud,
+        # Templates call what they are given: hand them the answer, not the callable.
+        "can_delete": crud.delete is not None,
         "verbose_name": crud.model._meta.verbose_name,
         **extra,
     }
@@ -273,7 +275,9 @@ def _form_view(
     # The form edits its own copy: a ModelForm writes its input into its instance while it
     # validates, and the service must see the stored row (its audit entry diffs against it).
     copy = None if row is None else _row(crud, org, row.pk)
-    form = crud.form(request.POST or None, instance=copy, org=org)
+    # "Add" from a narrowed list (?queue=3) starts with that choice made.
+    initial = {n: request.GET[n] for n in crud.filters if request.GET.get(n, "").isdigit()}
+    form = crud.form(request.POST or None, instance=copy, org=org, initial=initial)
     if request.method == "POST":
         if form.is_valid():
             try:

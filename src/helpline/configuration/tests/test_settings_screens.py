@@ -118,6 +118,7 @@ def test_another_tenants_row_is_a_404_on_every_screen(
     listing = c.get(_url(key, tenant_a)).content.decode()
     assert _url(key, tenant_a, "_edit", theirs.pk) not in listing
     assert _url(key, tenant_a, "_edit", mine.pk) in listing
+    assert _url(key, tenant_a, "_delete", mine.pk) in listing
     # ...and the other tenant's own admin cannot reach tenant A's settings at all.
     assert _client(tenant_b.admin).get(_url(key, tenant_a)).status_code == 404
     type(theirs).objects.get(pk=theirs.pk)  # untouched
