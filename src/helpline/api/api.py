@@ -16,6 +16,7 @@ from ninja.openapi.views import openapi_json, openapi_view
 from helpline.api import errors
 from helpline.api.auth import token_auth
 from helpline.cases.api import router as cases_router
+from helpline.configuration.api import router as settings_router
 from helpline.configuration.api_channels import router as channel_settings_router
 from helpline.customers.api import router as customers_router
 from helpline.notify.api import router as notify_router
@@ -61,6 +62,7 @@ api.add_router("", sla_router)
 api.add_router("", notify_router)
 api.add_router("", users_router)
 api.add_router("", channel_settings_router)
+api.add_router("", settings_router)
 
 
 @docs_access

@@ -1,14 +1,15 @@
 """The audit log in the admin (read-only), and the base classes every other admin uses.
 
 ``HelplineModelAdmin`` makes admin edits obey the same rules as the rest of the product:
-every create, change and delete is written to the audit log with before/after values,
-non-superuser staff see and edit only the organisations they configure, and a record may
-not point at another organisation's objects.
+every create, change and delete is written to the audit log with before/after values, and a
+record may not point at another organisation's objects. Only superusers (the platform
+operator) enter the admin at all (``adminsite.PlatformAdminSite``); tenants configure
+themselves in the settings area.
 """
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin
@@ -20,19 +21,6 @@ from django.utils.translation import gettext_lazy as _
 from helpline.audit import services as audit
 from helpline.audit.models import AuditEntry
 from helpline.lib.actors import Actor
-from helpline.tenancy.models import Membership
-from helpline.tenancy.permissions import Action, roles_for
-
-
-def configurable_org_ids(request: HttpRequest) -> list[int]:
-    """The organisations whose configuration the signed-in staff user may change."""
-    return list(
-        Membership.objects.filter(
-            user_id=cast(int, request.user.pk),
-            is_active=True,
-            role__in=roles_for(Action.VIEW_SETTINGS),
-        ).values_list("organization_id", flat=True)
-    )
 
 
 def _org_id(obj: models.Model) -> int | None:
@@ -104,30 +92,15 @@ class SameOrganizationForm(forms.ModelForm):
 
 
 class HelplineModelAdmin(admin.ModelAdmin):
-    """Audited saves and deletes, scoped to the organisations the staff user configures.
+    """Audited saves and deletes; references across organisations refused.
 
-    ``org_lookup`` is the path from the model to its organisation id (``None``: only
-    superusers see the model).
+    ``org_lookup`` is the path from the model to its organisation id (documentation of the
+    model's tenancy; the admin itself is for superusers only).
     """
 
     form = SameOrganizationForm
     org_lookup: str | None = "organization_id"
     show_full_result_count = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        if self.org_lookup is None:
-            return qs.none()
-        return qs.filter(**{f"{self.org_lookup}__in": configurable_org_ids(request)})
-
-    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
-        if db_field.name == "organization" and not request.user.is_superuser:
-            from helpline.tenancy.models import Organization
-
-            kwargs["queryset"] = Organization.objects.filter(pk__in=configurable_org_ids(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         save_audited(request, obj, change)
@@ -164,12 +137,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
-        qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        return qs.filter(organization_id__in=configurable_org_ids(request))
 
 
 @admin.register(AuditEntry)

@@ -192,8 +192,9 @@ def topics_for(*, org: Organization, active_only: bool = True) -> QuerySet[Topic
     return qs.filter(is_active=True) if active_only else qs
 
 
-def subjects_for(*, org: Organization) -> QuerySet[Subject]:
-    return Subject.objects.filter(organization=org, is_active=True).select_related("topic")
+def subjects_for(*, org: Organization, active_only: bool = True) -> QuerySet[Subject]:
+    qs = Subject.objects.filter(organization=org).select_related("topic")
+    return qs.filter(is_active=True) if active_only else qs
 
 
 def case_events(*, case: Case, with_notes: bool = True) -> QuerySet[ContactEvent]:

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from helpline.configuration import crud
 from helpline.configuration.sections import visible_sections
 from helpline.tenancy.models import Membership
 from helpline.tenancy.permissions import Action, require
@@ -31,3 +32,11 @@ def index(request: DeskRequest, membership: Membership) -> HttpResponse:
     """``/desk/<org>/settings/``: the sections this member may open, by group."""
     require(membership, Action.VIEW_SETTINGS)
     return render(request, "configuration/index.html", settings_context(request, membership))
+
+
+# --- the declarative screens of ``crud.py`` -------------------------------------------------
+
+crud_list = org_view(require_GET(crud.list_view))
+crud_create = org_view(require_http_methods(["GET", "POST"])(crud.create_view))
+crud_edit = org_view(require_http_methods(["GET", "POST"])(crud.edit_view))
+crud_delete = org_view(require_http_methods(["GET", "POST"])(crud.delete_view))

@@ -14,11 +14,14 @@ from helpline.events.models import ContactEvent, EventKind
 from helpline.lib.errors import NotFound
 from helpline.routing.models import (
     Agent,
+    AgentSkill,
+    EscalationStep,
     Offer,
     OfferOutcome,
     PresenceState,
     Queue,
     QueueMember,
+    Skill,
     Task,
     TaskStatus,
 )
@@ -196,4 +199,45 @@ def waiting_tasks(*, org: Organization, limit: int = 50) -> list[Task]:
 def agents_for(*, org: Organization) -> list[Agent]:
     return list(
         Agent.objects.filter(organization=org).select_related("user").order_by("user__username")
+    )
+
+
+# --- configuration (the settings area and its API) -------------------------------------------
+
+
+def configured_queues_for(*, org: Organization) -> QuerySet[Queue]:
+    """The queues with what their settings list shows (segment, overflow queue, topics)."""
+    return (
+        Queue.objects.filter(organization=org)
+        .select_related("segment", "overflow_queue")
+        .prefetch_related("topics")
+        .order_by("name")
+    )
+
+
+def queue_members_for(*, org: Organization) -> QuerySet[QueueMember]:
+    return (
+        QueueMember.objects.filter(organization=org)
+        .select_related("queue", "user")
+        .order_by("queue__name", "priority", "user__username")
+    )
+
+
+def escalation_steps_for(*, org: Organization) -> QuerySet[EscalationStep]:
+    return (
+        EscalationStep.objects.filter(organization=org)
+        .select_related("queue")
+        .order_by("queue__name", "after_seconds")
+    )
+
+
+def skills_for(*, org: Organization) -> QuerySet[Skill]:
+    return Skill.objects.filter(organization=org).select_related("topic", "segment")
+
+
+def agent_skills_for(*, org: Organization) -> QuerySet[AgentSkill]:
+    return (
+        AgentSkill.objects.filter(organization=org)
+        .select_related("user", "skill")
+        .order_by("user__username", "skill__name")
     )

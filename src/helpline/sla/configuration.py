@@ -8,17 +8,19 @@ Input is plain data (dicts and lists from the API schemas); every problem is a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import holidays as holidays_lib
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 
+from helpline.audit import rows
 from helpline.audit import services as audit
 from helpline.cases.choices import CaseType, Channel, Level, Severity, Status, Urgency
 from helpline.cases.models import Topic
@@ -37,6 +39,7 @@ from helpline.sla.models import (
     ExceptionKind,
     HolidayCountry,
     OpeningSlot,
+    PenaltyRule,
     Policy,
     PolicyTarget,
     TargetKind,
@@ -433,6 +436,23 @@ def delete_policy(*, policy: Policy, actor: Actor) -> None:
     policy.delete()
 
 
+@transaction.atomic
+def remove_policy(*, policy: Policy, actor: Actor) -> rows.Removal:
+    """Delete a policy no penalty rule names (its clocks keep their own copy of the target);
+    one that penalty rules name is deactivated, so those rules keep applying to past months."""
+    if PenaltyRule.objects.filter(policy=policy).exists():
+        if policy.is_active:
+            before = audit.snapshot(policy, _POLICY_FIELDS)
+            policy.is_active = False
+            policy.save(update_fields=["is_active"])
+            audit.record_update(
+                org_id=policy.organization_id, actor=actor, instance=policy, before=before
+            )
+        return rows.Removal.DEACTIVATED
+    delete_policy(policy=policy, actor=actor)
+    return rows.Removal.DELETED
+
+
 def slots_from(rows: Sequence[Any]) -> list[SlotData]:
     return [SlotData(r.weekday, r.start, r.end) for r in rows]
 
@@ -448,3 +468,61 @@ def _check_wall_clock(errors: dict[str, list[str]], prefix: str, **times: time |
             ]
             bad = True
     return bad
+
+
+# --- penalty rules -------------------------------------------------------------------------
+
+PENALTY_FIELDS = (
+    "name",
+    "kind",
+    "target_kind",
+    "case_type",
+    "policy",
+    "amount",
+    "currency",
+    "monthly_cap",
+    "is_active",
+)
+
+
+def _check_penalty(values: dict[str, Any]) -> None:
+    errors: dict[str, list[str]] = {}
+    for name in ("amount", "monthly_cap"):
+        if values.get(name) in (None, ""):
+            continue
+        try:
+            values[name] = rows.model_field(PenaltyRule, name).to_python(values[name])
+        except ValidationError as exc:
+            errors[name] = list(exc.messages)
+            continue
+        if values[name] < 0:
+            errors[name] = [_("Use zero or a positive amount.")]
+    currency = values.get("currency")
+    if currency is not None and not (len(currency) == 3 and currency.isalpha()):
+        errors["currency"] = [_("Use a three-letter currency code (EUR, BRL, CZK).")]
+    if errors:
+        raise FieldValidationError(errors)
+    if currency is not None:
+        values["currency"] = currency.upper()
+
+
+def create_penalty_rule(
+    *, org: Organization, actor: Actor, values: Mapping[str, Any]
+) -> PenaltyRule:
+    """A contractual penalty applied to the month's breaches that match its filters."""
+    data = rows.pick(values, PENALTY_FIELDS)
+    _check_penalty(data)
+    return rows.create_row(org=org, actor=actor, model=PenaltyRule, values=data)
+
+
+def update_penalty_rule(
+    *, rule: PenaltyRule, actor: Actor, values: Mapping[str, Any]
+) -> PenaltyRule:
+    data = rows.pick(values, PENALTY_FIELDS)
+    _check_penalty(data)
+    return rows.update_row(instance=rule, actor=actor, values=data)
+
+
+def remove_penalty_rule(*, rule: PenaltyRule, actor: Actor) -> rows.Removal:
+    """Delete the rule; past statements are recomputed from the rules in force."""
+    return rows.remove_row(instance=rule, actor=actor)

@@ -488,3 +488,7 @@ def draft_statement(
     return Statement(
         org=org, year=year, month=month, start=start, end=end, lines=lines, rules=totals
     )
+
+
+def penalty_rules_for(*, org: Organization) -> QuerySet[PenaltyRule]:
+    return PenaltyRule.objects.filter(organization=org).select_related("policy").order_by("name")

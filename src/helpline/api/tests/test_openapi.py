@@ -87,6 +87,21 @@ EXPECTED = {
     "/api/v1/settings/mail-templates/{kind}/{language}/preview": {"post"},
 }
 
+# settings (helpline.configuration.api): one resource per settings screen
+for _key in (
+    "topics",
+    "subjects",
+    "segments",
+    "queues",
+    "queue-members",
+    "escalation-steps",
+    "skills",
+    "agent-skills",
+    "penalty-rules",
+):
+    EXPECTED[f"/api/v1/settings/{_key}"] = {"get", "post"}
+    EXPECTED[f"/api/v1/settings/{_key}/{{row_id}}"] = {"get", "patch", "delete"}
+
 if TYPE_CHECKING:  # conftest is not importable by name in every pytest run
     from conftest import Tenant
 

@@ -1,5 +1,5 @@
-"""The SLA API: configuration by administrators (``Action.MANAGE_SLA``; operators,
-supervisors and referents are refused),
+"""The SLA API: configuration by administrators (the permission matrix's MANAGE_SLA;
+supervisors, operators and referents are refused),
 validation errors naming the field, recomputation on calendar edits, clocks, statement,
 and tenant isolation of every endpoint (another tenant's id is a 404)."""
 
@@ -44,9 +44,9 @@ CAL = {
 }
 
 
-def admin_api(tenant: Any) -> Client:
-    m = Membership.objects.get(organization=tenant.org, user=tenant.admin)
-    _t, token = create_api_token(actor=SYSTEM, membership=m, name="sup")
+def admin_api(tenant: Any, user: Any = None) -> Client:
+    m = Membership.objects.get(organization=tenant.org, user=user or tenant.admin)
+    _t, token = create_api_token(actor=SYSTEM, membership=m, name="sla-admin")
     return Client(headers={"Authorization": f"Bearer {token}"})
 
 
@@ -79,7 +79,7 @@ def policy_body(calendar_id: int) -> dict[str, Any]:
     }
 
 
-def test_admin_configures_a_calendar_and_a_policy(adm_a, tenant_a):
+def test_an_administrator_configures_a_calendar_and_a_policy(adm_a, tenant_a):
     r = post(adm_a, "/api/v1/sla/calendars", CAL)
     assert r.status_code == 201, r.content
     cal = r.json()
@@ -205,3 +205,11 @@ def test_statement_month_is_validated(adm_a):
     assert r.status_code == 422
     r = adm_a.get("/api/v1/sla/statement?month=March")
     assert r.status_code == 422
+
+
+def test_a_supervisor_may_read_but_not_change_sla_settings(tenant_a):
+    """MANAGE_SLA is the administrators' in the permission matrix, in the API as on screen."""
+    sup = admin_api(tenant_a, tenant_a.supervisor)
+    assert sup.get("/api/v1/sla/calendars").status_code == 200
+    assert post(sup, "/api/v1/sla/calendars", CAL).status_code == 403
+    assert not Calendar.objects.exists()

@@ -17,14 +17,13 @@ from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, NotFound
 from helpline.tenancy import selectors, services
 from helpline.tenancy.models import (
-    CONFIGURING_ROLES,
-    WRITING_ROLES,
     ApiToken,
     Membership,
     Organization,
     Role,
     hash_token,
 )
+from helpline.tenancy.permissions import Action, may
 
 SYSTEM = Actor.system("tests")
 ORG = {
@@ -100,14 +99,13 @@ def test_a_user_may_serve_several_organisations_once_each(db: None) -> None:
 
 
 @pytest.mark.parametrize("role", list(Role))
-def test_each_role_writes_and_configures_as_the_role_sets_say(db: None, role: Role) -> None:
+def test_each_role_writes_and_configures_as_the_matrix_says(db: None, role: Role) -> None:
     org = services.create_organization(actor=SYSTEM, **ORG)
     m = services.add_member(actor=SYSTEM, org=org, user=_user("u"), role=role)
-    assert m.can_write == (role in WRITING_ROLES)
-    assert m.can_configure == (role in CONFIGURING_ROLES)
-    # The client referent only reads; only supervisors and administrators configure.
+    assert m.can_write == may(m, Action.WRITE_CASES)
+    # The client referent only reads; only supervisors and administrators open settings.
     assert (role == Role.CLIENT_REFERENT) == (not m.can_write)
-    assert m.can_configure == (role in (Role.SUPERVISOR, Role.ADMIN))
+    assert may(m, Action.VIEW_SETTINGS) == (role in (Role.SUPERVISOR, Role.ADMIN))
 
 
 def test_membership_for_answers_not_found_for_strangers_and_inactive_members(

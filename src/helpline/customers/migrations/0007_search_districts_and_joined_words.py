@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0005_search_term_variants'),
+        ('customers', '0006_progress_notifications'),
         ('tenancy', '0002_field_verbose_names'),
     ]
 

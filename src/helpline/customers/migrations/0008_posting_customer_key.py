@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('customers', '0006_search_districts_and_joined_words'),
+        ('customers', '0007_search_districts_and_joined_words'),
         ('tenancy', '0002_field_verbose_names'),
     ]
 
