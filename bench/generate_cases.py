@@ -490,6 +490,7 @@ def case_rows(
             "first_response_at": first_response,
             "resolved_at": resolved,
             "closed_at": closed,
+            "status_link_version": 0,
         }
         if requester is not None:
             last_case_of[requester] = case_id
