@@ -13,8 +13,8 @@ from random import Random
 from helpline.cases.choices import CaseType as T
 from helpline.cases.choices import Level
 from helpline.demo.spec import (
-    ReportBurst,
     QueueSpec,
+    ReportBurst,
     SegmentSpec,
     SubjectSpec,
     TenantSpec,

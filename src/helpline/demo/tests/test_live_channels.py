@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email
 import io
-import smtplib
 from collections.abc import Iterator
 from email import policy
 from pathlib import Path
@@ -30,7 +29,7 @@ from helpline.notify import outbox
 from helpline.notify.models import MailTemplate, NotificationSettings, OutboundEmail
 from helpline.portal.selectors import current_notice
 from helpline.routing.models import RoutingRule, RoutingSettings
-from helpline.tenancy.models import Organization
+from helpline.tenancy.models import Membership, Organization, Role
 
 
 @pytest.fixture(scope="module")
@@ -116,26 +115,41 @@ def test_the_demo_presents_no_automatic_closing(live_demo: dict[str, Organizatio
     assert not AuditEntry.objects.filter(actor_label__icontains="auto").exists()
 
 
+@pytest.mark.django_db
+def test_demo_logins_name_an_administrator_per_tenant_and_how_to_send_a_mail(
+    live_demo: dict[str, Organization],
+) -> None:
+    out = io.StringIO()
+    call_command("demo_logins", smtp_port=2626, mail_dir="/tmp/caught", stdout=out)
+    text = out.getvalue()
+    for org in live_demo.values():
+        admin = Membership.objects.filter(organization=org, role=Role.ADMIN).first()
+        assert admin is not None
+        assert f"{org.name}: {admin.user.username}" in text
+        assert f"/desk/{org.slug}/settings/" in text
+    assert "urp@comune-valdoria.example" in text and "127.0.0.1:2626" in text
+    assert "demo_send_mail" in text and "/tmp/caught" in text
+
+
+# Last: a transactional test empties the database when it ends.
 @pytest.mark.django_db(transaction=True)
 def test_a_mail_to_a_demo_mailbox_opens_a_case_and_its_acknowledgement_is_caught(
     live_demo: dict[str, Organization], catcher_dir: Path
 ) -> None:
     org = live_demo["comune-valdoria"]
     box = Mailbox.objects.get(organization=org, address="urp@comune-valdoria.example")
-    raw = (
-        "From: Giulia O'Neill <giulia.oneill@example.org>\r\n"
-        "To: urp@comune-valdoria.example\r\n"
-        'Subject: Lampione spento all\'incrocio "A & B"\r\n'
-        "Message-ID: <demo-live-1@example.org>\r\n"
-        "Content-Type: text/plain; charset=utf-8\r\n\r\n"
-        "Il lampione davanti al civico 3 è spento da due sere.\r\n"
-    ).encode()
     before = set(catcher_dir.iterdir())
-    with (
-        LoopThread(make_smtp) as intake,
-        smtplib.SMTP("127.0.0.1", intake.port, timeout=30) as client,
-    ):
-        assert client.sendmail("giulia.oneill@example.org", [box.address], raw) == {}
+    with LoopThread(make_smtp) as intake:
+        call_command(
+            "demo_send_mail",
+            port=intake.port,
+            to=box.address,
+            sender="giulia.oneill@example.org",
+            name="Giulia O'Neill",
+            subject='Lampione spento all\'incrocio "A & B"',
+            body="Il lampione davanti al civico 3 è spento da due sere.",
+            stdout=io.StringIO(),
+        )
     case = Case.objects.get(organization=org, title__startswith="Lampione spento all'incrocio")
     assert case.channel == "email"
     assert case.queue_id == default_queue_for(org.pk)  # an unknown sender: the default queue
