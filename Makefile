@@ -37,6 +37,7 @@ run: setup
 	HELPLINE_EMAIL_BACKEND=$${HELPLINE_EMAIL_BACKEND:-django.core.mail.backends.smtp.EmailBackend} \
 	HELPLINE_EMAIL_HOST=$${HELPLINE_EMAIL_HOST:-$(HOST)} HELPLINE_EMAIL_PORT=$${HELPLINE_EMAIL_PORT:-$(CATCHER_PORT)} \
 	HELPLINE_SMTP_RECEIVE_HOST=$(HOST) HELPLINE_SMTP_RECEIVE_PORT=$(SMTP_PORT) HELPLINE_MAIL_CATCHER_PORT=$(CATCHER_PORT) \
+	HELPLINE_PUBLIC_URL=$${HELPLINE_PUBLIC_URL:-http://$(HOST):$(PORT)} \
 	HELPLINE_LOOPS_IN_SERVER=1 $(VENV)/bin/uvicorn helpline.asgi:application --host $(HOST) --port $(PORT) --workers 1 --lifespan on
 
 ## make test: everything the suite needs (venv, Chromium for browser tests), then the suite

@@ -118,7 +118,8 @@ class Command(BaseCommand):
         for box in boxes:
             out(f"  {box.address:<40} {box.organization.name}: {box.name}")
         out("  Send a test mail (it opens a case on the desk):")
-        out(f"    python -m helpline demo_send_mail --to {boxes[0].address}")
+        port = "" if smtp_port == 2525 else f" --port {smtp_port}"
+        out(f"    .venv/bin/python -m helpline demo_send_mail --to {boxes[0].address}{port}")
         out(
             f"    or: swaks --server 127.0.0.1:{smtp_port} --to {boxes[0].address} "
             "--from you@example.org"
