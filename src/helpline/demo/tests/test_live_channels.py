@@ -156,11 +156,23 @@ def test_a_mail_to_a_demo_mailbox_opens_a_case_and_its_acknowledgement_is_caught
             body="Il lampione davanti al civico 3 è spento da due sere.",
             stdout=io.StringIO(),
         )
+        call_command(
+            "demo_send_mail",
+            port=intake.port,
+            to="protocollo@pec.comune-valdoria.example",
+            sender="studio.bianchi@example.org",
+            subject="Istanza di accesso agli atti",
+            body="Si chiede copia della delibera n. 12.",
+            stdout=io.StringIO(),
+        )
+    pec_case = Case.objects.get(organization=org, title="Istanza di accesso agli atti")
+    assert pec_case.channel == "pec"
+    assert pec_case.queue is not None and pec_case.queue.code == "protocollo-pec"  # its rule
     case = Case.objects.get(organization=org, title__startswith="Lampione spento all'incrocio")
     assert case.channel == "email"
     assert case.queue_id == default_queue_for(org.pk)  # an unknown sender: the default queue
     assert outbox.send_due() >= 1
-    caught = [p for p in catcher_dir.iterdir() if p not in before and p.suffix == ".eml"]
+    caught = [p for p in catcher_dir.iterdir() if p not in before and "giulia.oneill" in p.name]
     assert len(caught) == 1
     msg = email.message_from_bytes(caught[0].read_bytes(), policy=policy.default)
     assert msg["To"] == "giulia.oneill@example.org"
