@@ -277,8 +277,9 @@ HELPLINE_SMTP_RECEIVE_PORT = int(os.environ.get("HELPLINE_SMTP_RECEIVE_PORT", 25
 HELPLINE_SMTP_MAX_MESSAGE_BYTES = int(
     os.environ.get("HELPLINE_SMTP_MAX_MESSAGE_BYTES", 3 * HELPLINE_MAX_ATTACHMENT_BYTES)
 )
-# Outgoing mail (Django's SMTP backend). ``make run`` writes mail to files under
-# HELPLINE_DATA_DIR/sent-mail instead, so the embedded default needs no mail server.
+# Outgoing mail (Django's SMTP backend). ``make run`` sends it to the demo's mail catcher
+# (``python -m helpline mail_catcher``: .eml files under HELPLINE_DATA_DIR/mail), so the
+# embedded default needs no mail server. The file backend, if chosen, writes to sent-mail.
 EMAIL_BACKEND = os.environ.get(
     "HELPLINE_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
 )

@@ -13,8 +13,8 @@ from random import Random
 from helpline.cases.choices import CaseType as T
 from helpline.cases.choices import Level
 from helpline.demo.spec import (
-    Incident,
     QueueSpec,
+    ReportBurst,
     SegmentSpec,
     SubjectSpec,
     TenantSpec,
@@ -689,7 +689,7 @@ AGUAS = TenantSpec(
         SegmentSpec(
             "poder-publico",
             "Poder público",
-            "Escolas, unidades de saúde e órgãos públicos, com linha exclusiva.",
+            "Escolas, unidades de saúde e órgãos públicos, atendidos por uma linha dedicada.",
             4,
             "public",
         ),
@@ -698,7 +698,7 @@ AGUAS = TenantSpec(
         QueueSpec("atendimento-n1", "Atendimento N1", Level.L1),
         QueueSpec(
             "linha-poder-publico",
-            "Linha exclusiva poder público (N1)",
+            "Linha dedicada poder público (N1)",
             Level.L1,
             segment="poder-publico",
         ),
@@ -729,8 +729,8 @@ AGUAS = TenantSpec(
     },
     texts=TEXTS,
     placeholders=placeholders,
-    incidents=(
-        Incident(
+    bursts=(
+        ReportBurst(
             subject="falta-agua",
             days_ago=23,
             share=0.05,

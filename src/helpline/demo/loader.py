@@ -31,6 +31,7 @@ from helpline.customers.models import Customer, Segment
 from helpline.customers.services import create_customer
 from helpline.demo import people
 from helpline.demo.aguas import AGUAS
+from helpline.demo.channels import configure_demo_channels
 from helpline.demo.customer360 import add_customer_360
 from helpline.demo.plan import CasePlan, CustomerInfo, Planner, Staff, Step
 from helpline.demo.routing import configure_demo_routing
@@ -39,6 +40,7 @@ from helpline.demo.spec import TenantSpec
 from helpline.demo.valdoria import VALDORIA
 from helpline.events.models import ContactEvent
 from helpline.lib.actors import Actor
+from helpline.notify.models import OutboundEmail, OutboundSms, OutboundState
 from helpline.routing.models import Queue
 from helpline.tenancy.models import Organization, Role
 from helpline.tenancy.services import add_member, create_organization, create_user
@@ -218,7 +220,23 @@ class TenantLoader:
             days=HISTORY_DAYS,
         ).plan()
         self._replay(plans, result)
+        self._history_delivered()
+        # After the history: the channels as they are today (the past mails keep the
+        # built-in wording they were sent with).
+        configure_demo_channels(self.org, email_domain=self.spec.email_domain, queues=self.queues)
         return result
+
+    def _history_delivered(self) -> None:
+        """The mail and SMS of the replayed history went out when it happened: mark them
+        sent at their time, so the outbox does not send 90 days of mail when ``make run``
+        starts (only what happens from now on reaches the mail catcher)."""
+        for model in (OutboundEmail, OutboundSms):
+            model.objects.filter(organization=self.org, state=OutboundState.QUEUED).update(
+                state=OutboundState.SENT,
+                sent_at=models.F("created_at"),
+                attempts=1,
+                next_attempt_at=None,
+            )
 
     # --- configuration ------------------------------------------------------------------
 
@@ -304,7 +322,8 @@ class TenantLoader:
             self.queues[q.code] = queue
 
     def _queue_routes(self) -> dict[str, str]:
-        """Which L1 queue a new case enters: PEC, a segment's reserved line, or the default."""
+        """Which L1 queue a new case enters: PEC, a segment's own line, or the default (as the
+        routing rules of ``routing.configure_demo_rules`` send them)."""
         routes: dict[str, str] = {}
         for q in self.spec.queues:
             if q.level != "l1":

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from helpline.cases.choices import TRANSITIONS, CaseType, Level, MessageDirection, Status, Urgency
-from helpline.demo.spec import Incident, SubjectSpec, TenantSpec, TopicSpec
+from helpline.demo.spec import ReportBurst, SubjectSpec, TenantSpec, TopicSpec
 from helpline.demo.timing import PROFILE_OF_CHANNEL, contact_time, work_time
 
 #: Channels where an operator talks to the customer and opens the case themselves.
@@ -100,7 +100,7 @@ class CasePlan:
     assignee: str | None = None
     closed_at: datetime | None = None
     variant: int = 0  # which of a subject's parallel texts this case uses
-    incident: Incident | None = None
+    burst: ReportBurst | None = None
     ctx: dict[str, str] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
 
@@ -116,7 +116,7 @@ class _Head:
     kind: str  # "normal", "reminder" or "enquiry"
     urgency: str
     customer: int | None
-    incident: Incident | None = None
+    burst: ReportBurst | None = None
 
 
 class Planner:
@@ -191,7 +191,7 @@ class Planner:
         forced_channels = list(self.channels)
         forced_types = [t for t in CaseType.values if t != CaseType.REMINDER]
         forced_types.insert(3, CaseType.REMINDER)
-        incident_counts = [(inc, round(inc.share * self.n_cases)) for inc in self.spec.incidents]
+        burst_counts = [(inc, round(inc.share * self.n_cases)) for inc in self.spec.bursts]
         for i in range(self.n_cases):
             kind = "normal"
             forced_type = forced_types[i] if i < len(forced_types) else None
@@ -220,21 +220,22 @@ class Planner:
                     customer=self._customer(),
                 )
             )
-        # Mass incidents: on one day many people report the same outage (C10).
+        # Bursts of reports: on one day many people report the same outage. They stay
+        # ordinary, separate cases, each handled on its own (Helpline does not link them).
         start = max(len(forced_types), len(forced_channels))
-        for inc, count in incident_counts:
+        for inc, count in burst_counts:
             pool = [h for h in heads[start:] if h.kind == "normal"]
             topic, subject = next((t, s) for t, s in self.subjects if s.code == inc.subject)
             for head in pool[:count]:
-                head.topic, head.subject, head.incident = topic, subject, inc
+                head.topic, head.subject, head.burst = topic, subject, inc
                 head.urgency = rng.choice((Urgency.NORMAL, Urgency.HIGH, Urgency.HIGH))
                 head.channel = rng.choices(("phone", "web", "chat", "callback"), (6, 1, 2, 1))[0]
-                head.at = self.incident_time(inc)
+                head.at = self.burst_time(inc)
             start += count
         heads.sort(key=lambda h: h.at)
         return heads
 
-    def incident_time(self, inc: Incident) -> datetime:
+    def burst_time(self, inc: ReportBurst) -> datetime:
         local_now = self.now.astimezone(self.tz)
         day = (local_now - timedelta(days=inc.days_ago)).replace(
             hour=6, minute=30, second=0, microsecond=0
@@ -289,8 +290,8 @@ class Planner:
         ):
             customer = None
         ctx = SafeDict(self.spec.placeholders(rng, head.at.astimezone(self.tz)))
-        if head.incident is not None:
-            ctx.update(head.incident.place)
+        if head.burst is not None:
+            ctx.update(head.burst.place)
         ctx["greeting"] = (
             self.customers[customer].greeting if customer is not None else texts.anonymous_greeting
         )
@@ -334,7 +335,7 @@ class Planner:
             customer=customer,
             queue=queue,
             related=related.idx if related is not None else None,
-            incident=head.incident,
+            burst=head.burst,
             ctx=ctx,
         )
         self.plans.append(plan)
@@ -566,8 +567,8 @@ class _History:
         if rng.random() < STALE_SHARE and not self.emergency:
             hours += rng.uniform(400, 1700)  # the backlog every service has
         self.t += timedelta(hours=hours)
-        if plan.incident is not None:
-            end = self.p.incident_time(plan.incident) + timedelta(hours=rng.uniform(26, 30))
+        if plan.burst is not None:
+            end = self.p.burst_time(plan.burst) + timedelta(hours=rng.uniform(26, 30))
             self.t = max(self.t, end)
         self.t = work_time(rng, self.t, profile="h24" if self.emergency else "back", tz=self.p.tz)
         if task_later:
@@ -576,8 +577,8 @@ class _History:
             self._add("task", them, key=0, title=task, done=True)
         self.wait(5, 60, profile="back", scale=False)
         resolution = (
-            (plan.incident.resolution,)
-            if plan.incident is not None
+            (plan.burst.resolution,)
+            if plan.burst is not None
             else subject.resolutions or texts.generic_resolutions
         )
         self.message(
@@ -588,8 +589,8 @@ class _History:
             self._reopen(me, them)
 
     def _finish(self, them: Who, me: Who) -> None:
-        """Close right after the answer, or mark resolved and close a few days later (by the
-        operator or automatically), sometimes after the customer's thanks."""
+        """Close right after the answer, or mark resolved and have the operator close it a
+        few days later (after the customer's thanks, or when no answer came)."""
         rng = self.rng
         if not self.extra(0.4, lean=0.15):
             self.wait(1, 5, scale=False)
@@ -606,11 +607,11 @@ class _History:
                 self.inbound_channel(),
             )
         if rng.random() < 0.5:
-            self.wait(60 * 24, 60 * 24 * 5, profile="customer", scale=False)
-            self.set_status(("system", "auto-close"), Status.CLOSED)
+            # no answer from the customer: the operator closes it after a few days
+            self.wait(60 * 24, 60 * 24 * 5, profile="back", scale=False)
         else:
             self.wait(10, 60 * 24 * 3, scale=False)
-            self.set_status(me, Status.CLOSED)
+        self.set_status(me, Status.CLOSED)
 
     def _reopen(self, me: Who, them: Who) -> None:
         self.wait(60 * 24, 60 * 24 * 12, profile="customer", scale=False)
@@ -631,5 +632,5 @@ class _History:
             self.reply_channel(),
         )
         self.set_status(them, Status.RESOLVED)
-        self.wait(60 * 24, 60 * 24 * 4, profile="customer", scale=False)
-        self.set_status(("system", "auto-close"), Status.CLOSED)
+        self.wait(60 * 24, 60 * 24 * 4, profile="back", scale=False)
+        self.set_status(me, Status.CLOSED)

@@ -77,8 +77,9 @@ class TopicSpec:
 
 
 @dataclass(frozen=True)
-class Incident:
-    """A mass incident: on one day many customers report the same thing (C10)."""
+class ReportBurst:
+    """On one day many customers report the same outage: ordinary cases, each handled and
+    resolved on its own (Helpline has no mass-incident feature that links them)."""
 
     subject: str
     days_ago: int
@@ -133,7 +134,7 @@ class TenantSpec:
     channels: dict[str, float]  # channel -> weight
     texts: Texts
     placeholders: Callable[[Random, datetime], dict[str, str]]
-    incidents: tuple[Incident, ...] = field(default=())
+    bursts: tuple[ReportBurst, ...] = field(default=())
 
     def subjects(self) -> list[tuple[TopicSpec, SubjectSpec]]:
         return [(t, s) for t in self.topics for s in t.subjects]

@@ -13,8 +13,8 @@ from random import Random
 from helpline.cases.choices import CaseType as T
 from helpline.cases.choices import Level
 from helpline.demo.spec import (
-    Incident,
     QueueSpec,
+    ReportBurst,
     SegmentSpec,
     SubjectSpec,
     TenantSpec,
@@ -946,7 +946,7 @@ VALDORIA = TenantSpec(
         SegmentSpec(
             "associazioni",
             "Associazioni di categoria",
-            "Associazioni di categoria con una linea riservata e referenti designati.",
+            "Associazioni di categoria: i loro casi vanno alla linea dedicata.",
             5,
             "association",
         ),
@@ -955,7 +955,7 @@ VALDORIA = TenantSpec(
         QueueSpec("front-office", "Front office URP (L1)", Level.L1),
         QueueSpec(
             "linea-associazioni",
-            "Linea riservata associazioni di categoria (L1)",
+            "Linea dedicata associazioni di categoria (L1)",
             Level.L1,
             segment="associazioni",
         ),
@@ -993,8 +993,8 @@ VALDORIA = TenantSpec(
     },
     texts=TEXTS,
     placeholders=placeholders,
-    incidents=(
-        Incident(
+    bursts=(
+        ReportBurst(
             subject="alberi-verde",
             days_ago=37,
             share=0.02,
@@ -1002,7 +1002,7 @@ VALDORIA = TenantSpec(
             resolution="{greeting}, dopo il nubifragio la squadra del verde ha rimosso le "
             "piante cadute in tutta la zona {zona}.",
         ),
-        Incident(
+        ReportBurst(
             subject="lampione-spento",
             days_ago=12,
             share=0.02,

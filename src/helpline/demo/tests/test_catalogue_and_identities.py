@@ -38,7 +38,7 @@ def test_catalogues_are_consistent() -> None:
         for s in subjects:
             assert s.path in PATHS and s.titles and s.descriptions
             assert s.path != "l1" or s.answers, s.code
-        for inc in spec.incidents:
+        for inc in spec.bursts:
             assert inc.subject in {s.code for s in subjects}
 
 
@@ -51,7 +51,7 @@ def test_every_text_fills_all_its_placeholders() -> None:
         for _t, s in spec.subjects():
             texts += [*s.titles, *s.descriptions, *s.answers, *s.resolutions, *s.notes]
             texts += [*s.tasks, *s.asks]
-        texts += [inc.resolution for inc in spec.incidents]
+        texts += [inc.resolution for inc in spec.bursts]
         for text in texts:
             filled = LATE.sub("", text).format(**values)
             assert "{" not in filled and "}" not in filled, text

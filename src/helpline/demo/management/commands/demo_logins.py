@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from helpline.channels.models import Mailbox
 from helpline.demo import loader
 from helpline.lib.actors import Actor
 from helpline.tenancy.models import ApiToken, Membership, Role
@@ -26,6 +30,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--base-url", default="http://127.0.0.1:8000", help="Where the app is served."
+        )
+        parser.add_argument(
+            "--smtp-port",
+            type=int,
+            default=int(os.environ.get("HELPLINE_SMTP_RECEIVE_PORT", 2525)),
+            help="Where the SMTP intake listens (make run: 2525).",
+        )
+        parser.add_argument(
+            "--mail-dir",
+            default=str(Path(settings.DATA_DIR) / "mail"),
+            help="Where the mail catcher stores outgoing mail.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -84,6 +99,39 @@ class Command(BaseCommand):
                 continue
             out(f"  {operator.user.username} @ {org.name}: {self._token(operator)}")
         out(f'  Try: curl -H "Authorization: Bearer <token>" {base}/api/v1/cases')
+        out("")
+        out(self.style.MIGRATE_HEADING("Settings (an administrator per tenant)"))
+        for org in orgs:
+            admins = [
+                m.user.username
+                for m in members
+                if m.organization_id == org.pk and m.role == Role.ADMIN
+            ]
+            out(f"  {org.name}: {', '.join(admins)}  {base}/desk/{org.slug}/settings/")
+        out("")
+        self._mail(options["smtp_port"], options["mail_dir"])
+
+    def _mail(self, smtp_port: int, mail_dir: str) -> None:
+        out = self.stdout.write
+        boxes = list(
+            Mailbox.objects.filter(organization__in=loader.demo_orgs(), is_active=True)
+            .select_related("organization")
+            .order_by("organization__name", "pk")
+        )
+        if not boxes:
+            return
+        out(self.style.MIGRATE_HEADING(f"Mail (SMTP intake on 127.0.0.1:{smtp_port})"))
+        for box in boxes:
+            out(f"  {box.address:<40} {box.organization.name}: {box.name}")
+        out("  Send a test mail (it opens a case on the desk):")
+        port = "" if smtp_port == 2525 else f" --port {smtp_port}"
+        out(f"    .venv/bin/python -m helpline demo_send_mail --to {boxes[0].address}{port}")
+        out(
+            f"    or: swaks --server 127.0.0.1:{smtp_port} --to {boxes[0].address} "
+            "--from you@example.org"
+        )
+        out(f"  Mail the demo sends (acknowledgements, replies) is caught in {mail_dir}/")
+        out(f"    ls -t {mail_dir} | head   (one .eml file per message)")
         out("")
 
     @transaction.atomic
