@@ -104,7 +104,7 @@ def _classification(side: Mapping[str, Any], lookups: Mapping[str, Mapping[Any, 
 
 
 def _reclassified_summary(data: Mapping[str, Any], lookups: Mapping[str, Mapping[Any, str]]) -> str:
-    """ "Information → Complaint; General › Other → Roads" (only what changed)."""
+    """One line of what changed: the type (old → new), the topic and subject (old → new)."""
     old, new = data.get("from") or {}, data.get("to") or {}
     parts = []
     if old.get("type") != new.get("type"):
