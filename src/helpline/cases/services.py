@@ -653,12 +653,14 @@ def change_case_type(
     _choice("case_type", case_type, CaseType)
     case = _lock(case)
     before = audit.snapshot(case, ["case_type"])
+    old = _classification(case)
     case.case_type = case_type
     case.updated_at = now
     case.save(update_fields=["case_type", "updated_at"])
     if audit.record_update(
         org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
     ):
+        _record_reclassified(case, actor, old, now)
         _reroute(case, actor, now)
         sla.on_case_reclassified(case=case, now=now)
     return case
@@ -690,6 +692,7 @@ def change_topic(
             raise FieldValidationError(subject=_("This subject does not belong to the topic."))
     case = _lock(case)
     before = audit.snapshot(case, ["topic", "subject"])
+    old = _classification(case)
     case.topic_id = topic_id
     case.subject_id = subject_id
     case.updated_at = now
@@ -697,9 +700,30 @@ def change_topic(
     if audit.record_update(
         org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
     ):
+        _record_reclassified(case, actor, old, now)
         _reroute(case, actor, now)
         sla.on_case_reclassified(case=case, now=now)
     return case
+
+
+def _record_reclassified(case: Case, actor: Actor, old: dict[str, Any], now: datetime) -> None:
+    """The ``reclassified`` contact event: type, topic and subject before and after."""
+    record_event(
+        org_id=case.organization_id,
+        kind=EventKind.RECLASSIFIED,
+        actor=actor,
+        channel=case.channel,
+        case_id=case.pk,
+        data={
+            "from": old,
+            "to": {"type": case.case_type, "topic": case.topic_id, "subject": case.subject_id},
+        },
+        at=now,
+    )
+
+
+def _classification(case: Case) -> dict[str, Any]:
+    return {"type": case.case_type, "topic": case.topic_id, "subject": case.subject_id}
 
 
 @transaction.atomic
@@ -753,7 +777,7 @@ def reclassify_case(
     case = _lock(case)
     fields = ["case_type", "topic", "subject"]
     before = audit.snapshot(case, fields)
-    old = {"type": case.case_type, "topic": case.topic_id, "subject": case.subject_id}
+    old = _classification(case)
     case.case_type = case_type
     case.topic_id = topic_id
     case.subject_id = subject_id
@@ -763,18 +787,7 @@ def reclassify_case(
         org_id=case.organization_id, actor=actor, instance=case, before=before, at=now
     ):
         return case  # nothing changed
-    record_event(
-        org_id=case.organization_id,
-        kind=EventKind.RECLASSIFIED,
-        actor=actor,
-        channel=case.channel,
-        case_id=case.pk,
-        data={
-            "from": old,
-            "to": {"type": case_type, "topic": topic_id, "subject": subject_id},
-        },
-        at=now,
-    )
+    _record_reclassified(case, actor, old, now)
     _reroute(case, actor, now)
     sla.on_case_reclassified(case=case, now=now)
     return case

@@ -174,3 +174,26 @@ def test_the_subject_list_follows_the_chosen_topic_of_the_tenant(
     assert f'value="{potholes.pk}"' in html and "Other" not in html
     html = desk_a.get(_url(tenant_a, case), {"topic": tenant_b.topic.pk}).content.decode()
     assert f'value="{tenant_b.subject.pk}"' not in html
+
+
+def test_a_reclassification_through_the_api_shows_in_the_timeline_too(
+    desk_a: Any, api_a: Any, tenant_a: Any
+) -> None:
+    roads, _potholes = _roads(tenant_a)
+    case = make_case(tenant_a, topic_id=tenant_a.topic.pk)
+    response = api_a.post(
+        f"/api/v1/cases/{case.pk}/classification",
+        {"case_type": "complaint", "topic_id": roads.pk, "change_topic": True},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    kinds = list(
+        ContactEvent.objects.filter(case_id=case.pk, kind=EventKind.RECLASSIFIED).values_list(
+            "data", flat=True
+        )
+    )
+    assert [d["to"]["topic"] for d in kinds] == [roads.pk, roads.pk]
+    assert [d["to"]["type"] for d in kinds] == ["information", "complaint"]
+    html = desk_a.get(_url(tenant_a, case, "case_detail")).content.decode()
+    assert f"General {tenant_a.org.slug} → Roads" in html
+    assert "Information → Complaint" in html
