@@ -48,6 +48,7 @@ from helpline.desk.forms import (
 )
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, IllegalTransition, NotFound
+from helpline.routing import selectors as routing_selectors
 from helpline.tenancy import selectors as tenancy_selectors
 from helpline.tenancy import services as tenancy_services
 from helpline.tenancy.models import Membership, Organization
@@ -305,12 +306,14 @@ def _render_case(
     }
     if case.assignee and case.assignee_id not in lookups["assignee"]:
         lookups["assignee"][case.assignee_id] = case.assignee.get_username()
+    timeline = case_selectors.case_timeline(
+        case=case, with_notes=may(membership, Action.READ_INTERNAL_NOTES)
+    )
+    lookups["queue"] = _queue_names(org, timeline)
     context = {
         **base_context(request, membership),
         "case": case,
-        "timeline": case_selectors.case_timeline(
-            case=case, with_notes=may(membership, Action.READ_INTERNAL_NOTES)
-        ),
+        "timeline": timeline,
         "tasks": list(case.tasks.all()),  # the case is already scoped to the organisation
         "operators": operators,
         "lookups": lookups,
@@ -327,6 +330,21 @@ def _render_case(
     }
     template = "desk/_case_body.html" if request.htmx else "desk/case_detail.html"
     return render(request, template, context, status=status)
+
+
+def _queue_names(org: Organization, timeline: list[Any]) -> dict[Any, str]:
+    """Names of the queues the timeline's audit entries mention (a re-routed case's queue
+    change), read in one query and only when there are any."""
+    ids = {
+        value
+        for item in timeline
+        if item.kind == "audit"
+        for value in (item.obj.changes or {}).get("queue") or []
+        if isinstance(value, int)
+    }
+    if not ids:
+        return {}
+    return {q.pk: q.name for q in routing_selectors.queues_for(org=org).filter(pk__in=ids)}
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -86,6 +86,9 @@ def test_reclassifying_in_the_desk_routes_the_case_to_the_queue_the_rules_choose
     assert "Reclassified" in html
     assert "Information → Complaint" in html
     assert "Roads › Potholes" in html
+    # The queue change the rules made is shown by name, and no template comment leaks.
+    assert '<td class="after">Public works</td>' in html
+    assert "{#" not in html
 
 
 def test_saving_the_same_classification_changes_nothing(desk_a: Any, tenant_a: Any) -> None:
