@@ -5,6 +5,7 @@ get 403, other tenants' cases 404, and another tenant's topic or subject is a fi
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -200,3 +201,29 @@ def test_a_reclassification_through_the_api_shows_in_the_timeline_too(
     html = desk_a.get(_url(tenant_a, case, "case_detail")).content.decode()
     assert f"General {tenant_a.org.slug} → Roads" in html
     assert "Information → Complaint" in html
+
+
+def test_the_sla_targets_follow_a_reclassification_in_the_desk(desk_a: Any, tenant_a: Any) -> None:
+    from helpline.sla.models import CaseSla, Clock, Policy, PolicyTarget, TargetKind, TargetUnit
+
+    org = tenant_a.org
+    general = Policy.objects.create(organization=org, name="general", position=2)
+    PolicyTarget.objects.create(
+        policy=general, kind=TargetKind.RESOLUTION, amount=5, unit=TargetUnit.CALENDAR_DAYS
+    )
+    complaints = Policy.objects.create(
+        organization=org, name="complaints", case_type="complaint", position=1
+    )
+    PolicyTarget.objects.create(
+        policy=complaints, kind=TargetKind.RESOLUTION, amount=30, unit=TargetUnit.CALENDAR_DAYS
+    )
+    case = make_case(tenant_a, topic_id=tenant_a.topic.pk)
+    before = Clock.objects.get(case=case, kind=TargetKind.RESOLUTION).due_at
+    assert CaseSla.objects.get(case=case).policy_id == general.pk
+
+    desk_a.post(_url(tenant_a, case), {"case_type": "complaint", "topic": tenant_a.topic.pk})
+
+    assert CaseSla.objects.get(case=case).policy_id == complaints.pk
+    after = Clock.objects.get(case=case, kind=TargetKind.RESOLUTION).due_at
+    assert before is not None and after is not None
+    assert timedelta(days=24) < after - before < timedelta(days=26)
