@@ -50,6 +50,13 @@ SECTIONS: list[Section] = [
         _("Invite people, change roles, deactivate members, reset passwords, API tokens."),
     ),
     Section(
+        "configuration:retention",
+        _("Data retention"),
+        "organisation",
+        Action.CHANGE_RETENTION,
+        _("How long inactive customers are kept before they are pseudonymised."),
+    ),
+    Section(
         "configuration:notifications",
         _("Customer notifications"),
         "channels",

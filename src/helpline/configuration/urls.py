@@ -1,7 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from helpline.configuration import screens, views, views_channels, views_notifications, views_users
+from helpline.configuration import (
+    screens,
+    views,
+    views_channels,
+    views_notifications,
+    views_retention,
+    views_users,
+)
 from helpline.configuration.crud import REGISTRY
 
 app_name = "configuration"
@@ -14,6 +21,8 @@ urlpatterns = [
     path(_base, views.index, name="index"),
     path(_base + "notifications/", views_notifications.notifications, name="notifications"),
     path(_base + "users/", views_users.users, name="users"),
+    path(_base + "retention/", views_retention.retention, name="retention"),
+    path(_base + "retention/preview/", views_retention.retention_preview, name="retention_preview"),
     path(_base + "users/invite/", views_users.invite, name="users_invite"),
     path(_base + "users/<int:member_id>/", views_users.member_detail, name="member"),
     path(_base + "users/<int:member_id>/role/", views_users.member_role, name="member_role"),

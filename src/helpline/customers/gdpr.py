@@ -18,13 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -253,14 +252,24 @@ def erase_customer(*, customer: Customer, actor: Actor, reason: str = "") -> Cus
 
 # --- retention -----------------------------------------------------------------------------
 
+#: The shortest and longest retention periods a tenant may set (the API's bounds too).
+RETENTION_MIN_DAYS = 30
+RETENTION_MAX_DAYS = 36500
+
 
 @transaction.atomic
 def set_retention_policy(
     *, org: Organization, actor: Actor, erase_inactive_after_days: int, enabled: bool = True
 ) -> RetentionPolicy:
     """Create or change the tenant's retention rule (at least 30 days)."""
-    if erase_inactive_after_days < 30:
-        raise FieldValidationError(erase_inactive_after_days=_("At least %(n)s days.") % {"n": 30})
+    if erase_inactive_after_days < RETENTION_MIN_DAYS:
+        raise FieldValidationError(
+            erase_inactive_after_days=_("At least %(n)s days.") % {"n": RETENTION_MIN_DAYS}
+        )
+    if erase_inactive_after_days > RETENTION_MAX_DAYS:
+        raise FieldValidationError(
+            erase_inactive_after_days=_("At most %(n)s days.") % {"n": RETENTION_MAX_DAYS}
+        )
     policy, created = RetentionPolicy.objects.select_for_update().get_or_create(
         organization=org,
         defaults={"erase_inactive_after_days": erase_inactive_after_days, "enabled": enabled},
@@ -279,15 +288,7 @@ def set_retention_policy(
 
 def customers_due_for_erasure(*, org: Organization, now: datetime, days: int) -> Any:
     """Customers with no change and no case activity for ``days``, none of it open."""
-    cutoff = now - timedelta(days=days)
-    recent = Case.objects.filter(requester=OuterRef("pk")).filter(
-        updated_at__gte=cutoff
-    ) | Case.objects.filter(requester=OuterRef("pk"), status__in=ACTIVE_STATUSES)
-    return (
-        Customer.objects.filter(organization=org, erased_at__isnull=True, updated_at__lt=cutoff)
-        .exclude(Exists(recent))
-        .order_by("pk")
-    )
+    return selectors.customers_due_for_erasure(org=org, now=now, days=days)
 
 
 def apply_retention(*, now: datetime | None = None, batch: int = 500) -> int:

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from helpline.audit.models import AuditEntry
@@ -223,3 +225,26 @@ def current_consents(*, customer: Customer) -> dict[str, Consent]:
 
 def retention_policy_for(*, org: Organization) -> RetentionPolicy | None:
     return RetentionPolicy.objects.filter(organization=org).first()
+
+
+def customers_due_for_erasure(*, org: Organization, now: datetime, days: int) -> QuerySet[Customer]:
+    """Customers with no change and no case activity for ``days``, none of it open: what a
+    retention policy of ``days`` pseudonymises."""
+    from helpline.cases.choices import ACTIVE_STATUSES
+    from helpline.cases.models import Case
+
+    cutoff = now - timedelta(days=days)
+    recent = Case.objects.filter(requester=OuterRef("pk")).filter(
+        updated_at__gte=cutoff
+    ) | Case.objects.filter(requester=OuterRef("pk"), status__in=ACTIVE_STATUSES)
+    return (
+        Customer.objects.filter(organization=org, erased_at__isnull=True, updated_at__lt=cutoff)
+        .exclude(Exists(recent))
+        .order_by("pk")
+    )
+
+
+def count_due_for_erasure(*, org: Organization, days: int, now: datetime | None = None) -> int:
+    """How many customers a retention period of ``days`` would pseudonymise now (shown
+    before an administrator saves a new period)."""
+    return customers_due_for_erasure(org=org, now=now or timezone.now(), days=days).count()

@@ -18,6 +18,7 @@ urlpatterns = [
     path(_case + "messages/", views.case_message, name="case_message"),
     path(_case + "status/", views.case_status, name="case_status"),
     path(_case + "urgency/", views.case_urgency, name="case_urgency"),
+    path(_case + "classification/", views.case_classification, name="case_classification"),
     path(_case + "assignment/", views.case_assign, name="case_assign"),
     path(_case + "tasks/", views.case_task_add, name="case_task_add"),
     path(_case + "tasks/<int:task_id>/done/", views.case_task_done, name="case_task_done"),

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -29,6 +29,7 @@ from helpline.cases import selectors as case_selectors
 from helpline.cases import services as case_services
 from helpline.cases.choices import (
     TRANSITIONS,
+    CaseType,
     Channel,
     Level,
     MessageDirection,
@@ -36,7 +37,7 @@ from helpline.cases.choices import (
     Status,
     Urgency,
 )
-from helpline.cases.models import Case
+from helpline.cases.models import Case, Subject, Topic
 from helpline.customers import selectors as customer_selectors
 from helpline.customers import services as customer_services
 from helpline.desk.forms import (
@@ -47,6 +48,7 @@ from helpline.desk.forms import (
 )
 from helpline.lib.actors import Actor
 from helpline.lib.errors import FieldValidationError, IllegalTransition, NotFound
+from helpline.routing import selectors as routing_selectors
 from helpline.tenancy import selectors as tenancy_selectors
 from helpline.tenancy import services as tenancy_services
 from helpline.tenancy.models import Membership, Organization
@@ -304,12 +306,14 @@ def _render_case(
     }
     if case.assignee and case.assignee_id not in lookups["assignee"]:
         lookups["assignee"][case.assignee_id] = case.assignee.get_username()
+    timeline = case_selectors.case_timeline(
+        case=case, with_notes=may(membership, Action.READ_INTERNAL_NOTES)
+    )
+    lookups["queue"] = _queue_names(org, timeline)
     context = {
         **base_context(request, membership),
         "case": case,
-        "timeline": case_selectors.case_timeline(
-            case=case, with_notes=may(membership, Action.READ_INTERNAL_NOTES)
-        ),
+        "timeline": timeline,
         "tasks": list(case.tasks.all()),  # the case is already scoped to the organisation
         "operators": operators,
         "lookups": lookups,
@@ -320,9 +324,66 @@ def _render_case(
         "errors": errors or {},
         "posted": posted or {},
         "status_link_days": settings.HELPLINE_STATUS_LINK_DAYS,
+        "classification": _classification_choices(
+            case, topics, (posted or {}) if (errors or {}).get("classification") else None
+        ),
     }
     template = "desk/_case_body.html" if request.htmx else "desk/case_detail.html"
     return render(request, template, context, status=status)
+
+
+def _queue_names(org: Organization, timeline: list[Any]) -> dict[Any, str]:
+    """Names of the queues the timeline's audit entries mention (a re-routed case's queue
+    change), read in one query and only when there are any."""
+    ids = {
+        value
+        for item in timeline
+        if item.kind == "audit"
+        for value in (item.obj.changes or {}).get("queue") or []
+        if isinstance(value, int)
+    }
+    if not ids:
+        return {}
+    return {q.pk: q.name for q in routing_selectors.queues_for(org=org).filter(pk__in=ids)}
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _subjects_offered(topic: Topic | None, current_id: int | None) -> list[Subject]:
+    """The subjects of one topic a case may be filed under: the active ones, and the case's
+    own even if it has since been retired."""
+    if topic is None:
+        return []
+    return [s for s in topic.subjects.all() if s.is_active or s.pk == current_id]
+
+
+def _classification_choices(
+    case: Case, topics: list[Topic], posted: dict[str, Any] | None
+) -> dict[str, Any]:
+    """What the case page's Classification form offers and has selected: the organisation's
+    active topics (and the case's own), the subjects of the selected topic only, and the
+    values just posted when the form came back with errors."""
+    if posted is not None:
+        case_type = posted.get("case_type", "")
+        topic_id = _int_or_none(posted.get("topic"))
+        subject_id = _int_or_none(posted.get("subject"))
+    else:
+        case_type, topic_id, subject_id = case.case_type, case.topic_id, case.subject_id
+    offered = [t for t in topics if t.is_active or t.pk == case.topic_id]
+    selected = next((t for t in offered if t.pk == topic_id), None)
+    return {
+        "types": CaseType.choices,
+        "topics": offered,
+        "subjects": _subjects_offered(selected, case.subject_id),
+        "case_type": case_type,
+        "topic_id": topic_id,
+        "subject_id": subject_id,
+    }
 
 
 def _case_action(
@@ -413,6 +474,55 @@ def case_urgency(request: DeskRequest, membership: Membership, case_id: int) -> 
         )
 
     return _case_action(request, membership, case_id, "urgency", act, _("Urgency changed."))
+
+
+@org_view
+def case_classification(request: DeskRequest, membership: Membership, case_id: int) -> HttpResponse:
+    """POST: change the case's type, topic and subject (audited; the routing rules place the
+    case again and its SLA targets follow). GET ``?topic=<id>``: the subject list of that
+    topic of the organisation, which htmx swaps into the form when the topic changes."""
+    require(membership, Action.WRITE_CASES)
+    org = membership.organization
+    if request.method == "GET":
+        case = case_selectors.get_case(org=org, case_id=case_id)
+        topic_id = _int_or_none(request.GET.get("topic"))
+        topic = None
+        if topic_id is not None:
+            topic = (
+                case_selectors.topics_for(org=org, active_only=False).filter(pk=topic_id).first()
+            )
+        context = {
+            **base_context(request, membership),
+            "classification": {
+                "subjects": _subjects_offered(topic, case.subject_id),
+                "subject_id": case.subject_id,
+            },
+        }
+        return render(request, "desk/_classification_subjects.html", context)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["GET", "POST"])
+
+    def act(case: Case, actor: Actor) -> Any:
+        errors: dict[str, list[str]] = {}
+        ids: dict[str, int | None] = {}
+        for field in ("topic", "subject"):
+            try:
+                ids[field] = _optional_int(request.POST.get(field), field)
+            except FieldValidationError as exc:
+                errors.update(exc.errors)
+        if errors:
+            raise FieldValidationError(errors)
+        return case_services.reclassify_case(
+            case=case,
+            actor=actor,
+            case_type=request.POST.get("case_type", ""),
+            topic_id=ids["topic"],
+            subject_id=ids["subject"],
+        )
+
+    return _case_action(
+        request, membership, case_id, "classification", act, _("Classification changed.")
+    )
 
 
 @org_view

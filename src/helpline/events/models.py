@@ -21,6 +21,7 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     ESCALATED = "escalated", _("Escalated")
     URGENCY_CHANGED = "urgency_changed", _("Urgency changed")
+    RECLASSIFIED = "reclassified", _("Reclassified")
     # Routing (helpline.routing): an item's life in the queues, in queue_log style.
     QUEUED = "queued", _("Queued")
     OFFERED = "offered", _("Offered to an agent")

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from helpline.audit.models import AuditEntry
-from helpline.cases.choices import Level, Status, Urgency
+from helpline.cases.choices import CaseType, Level, Status, Urgency
 from helpline.cases.models import Case
 from helpline.events.models import ContactEvent, EventKind
 
@@ -82,12 +82,36 @@ def event_summary(event: ContactEvent, lookups: Mapping[str, Mapping[Any, str]])
         if who is None:
             return _("nobody")
         return lookups.get("assignee", {}).get(who) or f"#{who}"
+    if kind == EventKind.RECLASSIFIED:
+        return _reclassified_summary(data, lookups)
     if kind == EventKind.CASE_OPENED:
         return str(data.get("protocol", ""))
     count = data.get("attachments") or 0
     if count:
         return ngettext("%(count)d attachment", "%(count)d attachments", count) % {"count": count}
     return ""
+
+
+def _classification(side: Mapping[str, Any], lookups: Mapping[str, Mapping[Any, str]]) -> str:
+    topic = side.get("topic")
+    subject = side.get("subject")
+    if topic is None:
+        return EMPTY
+    text = lookups.get("topic", {}).get(topic) or f"#{topic}"
+    if subject is not None:
+        text += " › " + (lookups.get("subject", {}).get(subject) or f"#{subject}")
+    return text
+
+
+def _reclassified_summary(data: Mapping[str, Any], lookups: Mapping[str, Mapping[Any, str]]) -> str:
+    """One line of what changed: the type (old → new), the topic and subject (old → new)."""
+    old, new = data.get("from") or {}, data.get("to") or {}
+    parts = []
+    if old.get("type") != new.get("type"):
+        parts.append(f"{_label(CaseType, old.get('type'))} → {_label(CaseType, new.get('type'))}")
+    if (old.get("topic"), old.get("subject")) != (new.get("topic"), new.get("subject")):
+        parts.append(f"{_classification(old, lookups)} → {_classification(new, lookups)}")
+    return "; ".join(parts)
 
 
 @register.simple_tag
