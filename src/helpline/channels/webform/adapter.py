@@ -176,9 +176,9 @@ def check_rate_limit(
         if ceiling and recent.count() >= ceiling:
             _refuse(org, "web_form", client_ip, client_ip)
         own = limits.per_ip_per_hour
-        if own and (not ceiling or own < ceiling):
-            if recent.filter(organization=org).count() >= own:
-                _refuse(org, "web_form", client_ip, client_ip)
+        stricter = own and (not ceiling or own < ceiling)
+        if stricter and recent.filter(organization=org).count() >= own:
+            _refuse(org, "web_form", client_ip, client_ip)
     email = email.strip().lower()
     if email and limits.per_email_per_hour:
         sent = Inbound.objects.filter(
@@ -199,9 +199,7 @@ def _refuse(org: Organization, what: str, client_ip: str | None, key: str) -> No
     if Limit("web_form_refused", 1).hit(f"{org.pk}:{key}") == 1:
         record_refusal(org_id=org.pk, instance=org, what=what, ip=client_ip)
     if what == "web_form_email":
-        raise RateLimited(
-            _("Too many requests from this e-mail address; please try again later.")
-        )
+        raise RateLimited(_("Too many requests from this e-mail address; please try again later."))
     raise RateLimited(_("Too many requests from your connection; please try again later."))
 
 

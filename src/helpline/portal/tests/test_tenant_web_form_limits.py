@@ -60,7 +60,8 @@ def test_the_tenants_attachment_limits_refuse_on_the_attachments_field_storing_n
 ) -> None:
     _limits(tenant_a, **values)
     client = Client(headers={"Accept-Language": "en"})
-    r = client.post(f"/{tenant_a.org.slug}/", {**form_data(tenant_a), "attachments": _files(*sizes)})
+    data = {**form_data(tenant_a), "attachments": _files(*sizes)}
+    r = client.post(f"/{tenant_a.org.slug}/", data)
     assert r.status_code == 422
     assert r.context["form"].errors["attachments"] == [message]
     assert message in r.content.decode()
