@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from helpline.cases.models import Subject, Topic
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
 class WebFormForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=200, required=False)
     email = forms.EmailField(label=_("E-mail"), required=False)
@@ -21,6 +25,13 @@ class WebFormForm(forms.Form):
     location = forms.CharField(label=_("Where (address or place)"), max_length=200, required=False)
     description = forms.CharField(
         label=_("Describe your request"), widget=forms.Textarea(attrs={"rows": 6}), required=False
+    )
+    #: Read by the view from ``request.FILES`` (the adapter applies the tenant's limits);
+    #: a field so that the form shows those errors next to the input.
+    attachments = forms.FileField(
+        label=_("Photos or documents (optional)"),
+        widget=MultipleFileInput(attrs={"multiple": True}),
+        required=False,
     )
     privacy = forms.BooleanField(
         label=_("I have read and accept the privacy notice"), required=False

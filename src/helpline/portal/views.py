@@ -21,6 +21,7 @@ from helpline.channels.webform.adapter import (
     RateLimited,
     WebForm,
     add_customer_message,
+    limits_for,
     submit_web_form,
 )
 from helpline.customers.selectors import asset_by_code
@@ -142,7 +143,7 @@ def web_form(request: HttpRequest, org: Organization, asset_code: str = "") -> H
             form.add_error(None, exc.message)
             status = 429
         except FieldValidationError as exc:
-            add_service_errors(form, exc, {"privacy": "privacy", "attachments": "__all__"})
+            add_service_errors(form, exc)
             status = 422
         else:
             return redirect("portal:status", org_slug=org.slug, token=status_token(case))
@@ -151,7 +152,9 @@ def web_form(request: HttpRequest, org: Organization, asset_code: str = "") -> H
     return render(
         request,
         "portal/form.html",
-        _context(org, form=form, notice=notice, asset=asset, subjects=subjects),
+        _context(
+            org, form=form, notice=notice, asset=asset, subjects=subjects, limits=limits_for(org)
+        ),
         status=status,
     )
 

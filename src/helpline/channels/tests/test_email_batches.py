@@ -459,3 +459,35 @@ def test_a_reminder_chasing_a_case_opened_earlier_in_its_batch_is_taken_in(
     first, reminder = Case.objects.filter(organization=tenant_a.org).order_by("protocol_seq")
     assert first.protocol_number == number
     assert reminder.case_type == CaseType.REMINDER and reminder.related_case_id == first.pk
+
+
+@pytest.mark.parametrize("tenant_wording", [False, True])
+def test_the_acknowledgement_of_a_case_opened_by_mail_links_the_privacy_notice(
+    tenant_a: Tenant, boxes: Boxes, settings: Any, tenant_wording: bool
+) -> None:
+    """Issue 13: the intake's batches render acknowledgements through the same function as
+    every other mail (notify.services.render_source), so the link is there, with the
+    built-in wording and with a tenant's own that does not place ``{{ privacy_url }}``."""
+    from helpline.notify.models import MailTemplate
+
+    settings.HELPLINE_PUBLIC_URL = "https://help.example.it"
+    if tenant_wording:
+        for lang in ("it", "en"):
+            MailTemplate.objects.create(
+                organization=tenant_a.org,
+                kind=TemplateKind.ACKNOWLEDGEMENT,
+                language=lang,
+                subject="[{{ protocol }}] Ricevuta",
+                body="Gentile {{ name }}, protocollo {{ protocol }}.",
+            )
+    taken = ingest_batch(
+        [Received(boxes.email, mail(f"p{i}", sender=f"p{i}@example.it")) for i in range(3)],
+        source="test",
+    )
+    assert [s for _r, s in taken] == [InboundState.CASE_OPENED] * 3
+    acks = list(OutboundEmail.objects.filter(kind=TemplateKind.ACKNOWLEDGEMENT))
+    assert len(acks) == 3
+    url = f"https://help.example.it/{tenant_a.org.slug}/privacy/?channel=email&lang="
+    for ack in acks:
+        assert url in ack.body, ack.body
+        assert ack.body.rstrip().splitlines()[-1].endswith(url + tenant_a.org.language)

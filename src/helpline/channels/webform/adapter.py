@@ -3,8 +3,12 @@
 What the customer submitted is stored raw first (the fields as JSON, files base64-encoded),
 so a submission that fails later is kept for an operator. A double click sends the same
 bytes twice: de-duplicated to the same raw row and case. Abuse protection needs no outside
-service: a honeypot field, a per-IP hourly limit (``HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR``)
-and size limits on text and files.
+service: a honeypot field, hourly limits per client IP address and per e-mail address, and
+size limits on text and files. The limits are the tenant's (``WebFormSettings``, read with
+``channels.selectors.webform_settings``) within the installation's ceiling
+(``HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR`` per IP address over every tenant,
+``HELPLINE_MAX_ATTACHMENT_BYTES`` per file): the stricter applies. Every limit is checked
+before anything is stored.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from helpline.cases.choices import CaseType, Channel
 from helpline.cases.models import Case, Subject, Topic
@@ -40,12 +45,45 @@ from helpline.tenancy.models import Organization
 
 #: Longest description accepted from the public form.
 MAX_TEXT = 5000
-#: Most files per submission.
-MAX_FILES = 3
+#: Most files per submission any tenant may allow (its own ``max_attachments`` applies).
+MAX_FILES = 20
 #: Consent purpose recorded for the privacy notice.
 PRIVACY_PURPOSE = "privacy_notice"
 
-__all__ = ["RateLimited", "WebForm", "add_customer_message", "submit_web_form"]
+__all__ = [
+    "Limits",
+    "RateLimited",
+    "WebForm",
+    "add_customer_message",
+    "limits_for",
+    "submit_web_form",
+]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the web form of one tenant accepts: its settings within the installation's."""
+
+    attachments_allowed: bool
+    max_files: int
+    max_file_bytes: int
+    per_ip_per_hour: int  # the tenant's; 0: none (the installation's applies regardless)
+    per_email_per_hour: int  # 0: none
+
+
+def limits_for(org: Organization) -> Limits:
+    """The tenant's web-form limits (the defaults when it saved none), capped by the
+    installation's settings."""
+    from helpline.channels.selectors import webform_settings
+
+    row = webform_settings(org=org)
+    return Limits(
+        attachments_allowed=row.attachments_allowed and row.max_attachments > 0,
+        max_files=min(row.max_attachments, MAX_FILES),
+        max_file_bytes=min(row.max_attachment_bytes, settings.HELPLINE_MAX_ATTACHMENT_BYTES),
+        per_ip_per_hour=row.max_per_ip_per_hour,
+        per_email_per_hour=row.max_per_email_per_hour,
+    )
 
 
 @dataclass(frozen=True)
@@ -68,7 +106,7 @@ class WebForm:
     attachments: Sequence[UploadedFile] = field(default_factory=tuple)
 
 
-def _validate(org: Organization, form: WebForm) -> None:
+def _validate(org: Organization, form: WebForm, limits: Limits) -> None:
     errors: dict[str, list[str]] = {}
     if form.honeypot.strip():
         errors["website"] = [_("This field must be left empty.")]
@@ -82,10 +120,19 @@ def _validate(org: Organization, form: WebForm) -> None:
         errors["description"] = [_("At most %(limit)d characters, please.") % {"limit": MAX_TEXT}]
     if not form.privacy_accepted:
         errors["privacy"] = [_("Please accept the privacy notice to send the form.")]
-    if len(form.attachments) > MAX_FILES:
-        errors["attachments"] = [_("At most %(count)d files, please.") % {"count": MAX_FILES}]
-    limit = settings.HELPLINE_MAX_ATTACHMENT_BYTES
-    for f in form.attachments:
+    if form.attachments and not limits.attachments_allowed:
+        errors["attachments"] = [_("This form does not accept attachments.")]
+    elif len(form.attachments) > limits.max_files:
+        errors["attachments"] = [
+            ngettext(
+                "At most %(count)d file per submission, please.",
+                "At most %(count)d files per submission, please.",
+                limits.max_files,
+            )
+            % {"count": limits.max_files}
+        ]
+    limit = limits.max_file_bytes
+    for f in form.attachments if limits.attachments_allowed else ():
         if len(f.content) > limit:
             errors.setdefault("attachments", []).append(
                 _("“%(name)s” is larger than %(limit)d bytes.")
@@ -107,23 +154,53 @@ def _validate(org: Organization, form: WebForm) -> None:
         raise FieldValidationError(errors)
 
 
-def check_rate_limit(*, org: Organization, client_ip: str | None, now: datetime) -> None:
-    """Refuse a client IP that already sent the hourly number of forms (the first refusal
-    of the hour is audited)."""
-    from helpline.lib.security import record_refusal
-    from helpline.lib.throttle import Limit
+def check_rate_limit(
+    *,
+    org: Organization,
+    client_ip: str | None,
+    now: datetime,
+    email: str = "",
+    limits: Limits | None = None,
+) -> None:
+    """Refuse a submission over an hourly limit: the installation's per client IP address
+    (every tenant's forms count), the tenant's per IP address (its forms) and per e-mail
+    address (its forms from that address). The first refusal of the hour for one tenant and
+    kind is audited; nothing is stored for a refused submission."""
     from helpline.portal.models import FormSubmission
 
-    limit = settings.HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR
-    if not client_ip or not limit:
-        return
-    recent = FormSubmission.objects.filter(
-        client_ip=client_ip, submitted_at__gte=now - timedelta(hours=1)
-    ).count()
-    if recent >= limit:
-        if Limit("web_form_refused", 1).hit(client_ip) == 1:
-            record_refusal(org_id=org.pk, instance=org, what="web_form", ip=client_ip)
-        raise RateLimited(_("Too many requests from your connection; please try again later."))
+    limits = limits or limits_for(org)
+    since = now - timedelta(hours=1)
+    if client_ip:
+        recent = FormSubmission.objects.filter(client_ip=client_ip, submitted_at__gte=since)
+        ceiling = settings.HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR
+        if ceiling and recent.count() >= ceiling:
+            _refuse(org, "web_form", client_ip, client_ip)
+        own = limits.per_ip_per_hour
+        stricter = own and (not ceiling or own < ceiling)
+        if stricter and recent.filter(organization=org).count() >= own:
+            _refuse(org, "web_form", client_ip, client_ip)
+    email = email.strip().lower()
+    if email and limits.per_email_per_hour:
+        sent = Inbound.objects.filter(
+            organization=org,
+            sender=email,
+            received_at__gte=since,
+            channel=Channel.WEB,
+            source="web",
+        ).count()
+        if sent >= limits.per_email_per_hour:
+            _refuse(org, "web_form_email", client_ip, "email:" + email)
+
+
+def _refuse(org: Organization, what: str, client_ip: str | None, key: str) -> None:
+    from helpline.lib.security import record_refusal
+    from helpline.lib.throttle import Limit
+
+    if Limit("web_form_refused", 1).hit(f"{org.pk}:{key}") == 1:
+        record_refusal(org_id=org.pk, instance=org, what=what, ip=client_ip)
+    if what == "web_form_email":
+        raise RateLimited(_("Too many requests from this e-mail address; please try again later."))
+    raise RateLimited(_("Too many requests from your connection; please try again later."))
 
 
 def _raw(form: WebForm, org: Organization) -> bytes:
@@ -163,7 +240,8 @@ def submit_web_form(
     from helpline.portal.models import FormSubmission
 
     now = now or timezone.now()
-    _validate(org, form)
+    limits = limits_for(org)
+    _validate(org, form, limits)
     raw = _raw(form, org)
     message_id = "web:" + hashlib.sha256(raw).hexdigest()
     # A double click sends the same bytes again: the case it opened, without counting it.
@@ -175,7 +253,7 @@ def submit_web_form(
     )
     if done is not None:
         return Case.objects.get(pk=done, organization=org)
-    check_rate_limit(org=org, client_ip=client_ip, now=now)
+    check_rate_limit(org=org, client_ip=client_ip, now=now, email=form.email, limits=limits)
     row, new = store_raw(
         org=org,
         channel=Channel.WEB,
