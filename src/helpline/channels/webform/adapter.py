@@ -112,14 +112,12 @@ def check_rate_limit(*, org: Organization, client_ip: str | None, now: datetime)
     of the hour is audited)."""
     from helpline.lib.security import record_refusal
     from helpline.lib.throttle import Limit
-    from helpline.portal.models import FormSubmission
+    from helpline.portal.selectors import submissions_since
 
     limit = settings.HELPLINE_PORTAL_RATE_LIMIT_PER_HOUR
     if not client_ip or not limit:
         return
-    recent = FormSubmission.objects.filter(
-        client_ip=client_ip, submitted_at__gte=now - timedelta(hours=1)
-    ).count()
+    recent = submissions_since(client_ip=client_ip, since=now - timedelta(hours=1))
     if recent >= limit:
         if Limit("web_form_refused", 1).hit(client_ip) == 1:
             record_refusal(org_id=org.pk, instance=org, what="web_form", ip=client_ip)
@@ -160,7 +158,7 @@ def submit_web_form(
     an identical earlier submission). Raises FieldValidationError naming the field, or
     RateLimited. Nothing is stored for a refused submission: the limits come first."""
     from helpline.customers.gdpr import record_consent
-    from helpline.portal.models import FormSubmission
+    from helpline.portal.services import record_form_submission
 
     now = now or timezone.now()
     _validate(org, form)
@@ -225,9 +223,7 @@ def submit_web_form(
                     notice_version=form.notice_version,
                     channel=Channel.WEB,
                 )
-            FormSubmission.objects.create(
-                organization=org, case=result.case, client_ip=client_ip, submitted_at=now
-            )
+            record_form_submission(org=org, case=result.case, client_ip=client_ip, now=now)
     except FieldValidationError:
         raise
     except Exception as exc:
