@@ -99,6 +99,14 @@ SECTIONS: list[Section] = [
         Action.MANAGE_TEMPLATES,
         _("Acknowledgements and replies per language, with a preview."),
     ),
+    # routing (the screen lives in the routing app, under its own namespace)
+    Section(
+        "routing:rules",
+        _("Routing rules"),
+        "routing",
+        Action.MANAGE_ROUTING,
+        _("Which queue every new or reclassified case goes to; the default queue."),
+    ),
 ]
 
 

@@ -7,20 +7,17 @@ services, whose ``FieldValidationError`` is mapped back onto these fields
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile as DjangoUploadedFile
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from helpline.cases.choices import ACTIVE_STATUSES, CaseType, Channel, Severity, Status, Urgency
+from helpline.cases.forms import uploaded_files as uploaded_files
 from helpline.cases.models import Topic
 from helpline.cases.selectors import SORTS, CaseFilters
-from helpline.cases.services import UploadedFile
-from helpline.lib.errors import FieldValidationError
+from helpline.lib.forms import add_service_errors as add_service_errors
 from helpline.tenancy.models import Membership
 
 #: Labels for the sort orders the case selector offers (keys of ``cases.selectors.SORTS``).
@@ -238,46 +235,6 @@ class NewCaseForm(forms.Form):
                 _("Choose an existing requester or create a new one, not both."),
             )
         return data
-
-
-def add_service_errors(
-    form: forms.Form, error: FieldValidationError, mapping: Mapping[str, str] | None = None
-) -> None:
-    """Show a service's field errors next to the matching form fields."""
-    mapping = mapping or {}
-    for field, messages in error.errors.items():
-        target: str | None = mapping.get(field, field)
-        if target not in form.fields:
-            target = None
-        for message in messages:
-            if target is None:
-                form.add_error(
-                    None, gettext("%(field)s: %(message)s") % {"field": field, "message": message}
-                )
-            else:
-                form.add_error(target, message)
-
-
-def uploaded_files(files: Sequence[DjangoUploadedFile]) -> list[UploadedFile]:
-    """Read uploads into the services' file type, refusing oversize files before reading
-    them into memory (the service checks again; this only saves the memory)."""
-    limit = settings.HELPLINE_MAX_ATTACHMENT_BYTES
-    out = []
-    for f in files:
-        name = f.name or ""
-        if f.size is not None and f.size > limit:
-            raise FieldValidationError(
-                attachments=gettext("“%(name)s” is %(size)d bytes; the limit is %(limit)d bytes.")
-                % {"name": name, "size": f.size, "limit": limit}
-            )
-        out.append(
-            UploadedFile(
-                filename=name,
-                content_type=f.content_type or "application/octet-stream",
-                content=f.read(),
-            )
-        )
-    return out
 
 
 def _display_user(user: Any) -> str:

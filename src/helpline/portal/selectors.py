@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db.models import F, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -11,7 +13,7 @@ from helpline.cases.models import Case, Message, Subject, Topic
 from helpline.customers.selectors import find_customers_by_identifier
 from helpline.lib.errors import NotFound
 from helpline.notify.services import case_for_status_token
-from helpline.portal.models import PrivacyNotice
+from helpline.portal.models import FormSubmission, PrivacyNotice
 from helpline.tenancy.models import Organization
 
 
@@ -102,3 +104,9 @@ def public_messages(*, case: Case) -> QuerySet[Message]:
     return Message.objects.filter(
         case=case, direction__in=[MessageDirection.INBOUND, MessageDirection.OUTBOUND]
     ).order_by("created_at", "id")
+
+
+def submissions_since(*, client_ip: str, since: datetime) -> int:
+    """How many web forms this client IP sent since ``since``, across organisations (the
+    hourly limit protects the installation)."""
+    return FormSubmission.objects.filter(client_ip=client_ip, submitted_at__gte=since).count()

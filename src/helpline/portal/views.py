@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from helpline.cases.choices import Status
+from helpline.cases.forms import uploaded_files
 from helpline.channels.webform.adapter import (
     RateLimited,
     WebForm,
@@ -25,8 +26,8 @@ from helpline.channels.webform.adapter import (
     submit_web_form,
 )
 from helpline.customers.selectors import asset_by_code
-from helpline.desk.forms import add_service_errors, uploaded_files
 from helpline.lib.errors import FieldValidationError, NotFound
+from helpline.lib.forms import add_service_errors
 from helpline.lib.security import client_ip, record_refusal
 from helpline.lib.throttle import Limit
 from helpline.notify.services import status_token

@@ -602,10 +602,14 @@ def move_task(*, task: Task, queue_id: int, actor: Actor, now: datetime | None =
 
 
 def _overflow(task: Task, queue: Queue, *, actor: Actor, now: datetime, why: str) -> None:
+    from helpline.cases.services import change_queue
+
     if queue.overflow_action == OverflowAction.QUEUE and queue.overflow_queue_id:
         Task.objects.filter(pk=task.pk).update(queue_id=queue.overflow_queue_id, queued_at=now)
-        Case.objects.filter(pk=task.case_id).update(queue_id=queue.overflow_queue_id)
         _event(task, EventKind.OVERFLOWED, actor, now, to_queue=queue.overflow_queue_id, why=why)
+        # The case follows through its service (audited); its task is already there.
+        case = Case.objects.get(pk=task.case_id)
+        change_queue(case=case, actor=actor, queue_id=queue.overflow_queue_id, now=now)
     elif queue.overflow_action in (OverflowAction.VOICEMAIL, OverflowAction.WEB_FORM):
         Task.objects.filter(pk=task.pk).update(status=TaskStatus.DEFLECTED, ended_at=now)
         _event(task, EventKind.OVERFLOWED, actor, now, to=queue.overflow_action, why=why)

@@ -126,3 +126,24 @@ def test_the_qr_sheet_links_each_asset_to_its_report_page(desk_a: Client, tenant
     Asset.objects.create(organization=tenant_a.org, code="LP-0001", kind="Lampione")
     page = desk_a.get(f"/desk/{tenant_a.org.slug}/assets/qr/").content.decode()
     assert "<svg" in page and "LP-0001" in page
+
+
+def test_the_retry_command_puts_a_failed_message_back_through_its_audited_service(
+    tenant_a: Tenant, boxes: Boxes
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from helpline.audit.models import AuditEntry
+
+    row, _state = ingest(mailbox=boxes.fax, raw=FAX_WITHOUT_DOCUMENT, source="smtp")
+    Mailbox.objects.filter(pk=boxes.fax.pk).update(kind=MailboxKind.EMAIL)  # the operator's fix
+    out = StringIO()
+    call_command("process_inbound", retry=[row.pk], stdout=out)
+    row.refresh_from_db()
+    assert row.state == InboundState.CASE_OPENED and row.case_id is not None
+    assert f"{row.pk}: case_opened" in out.getvalue()
+    entry = AuditEntry.objects.get(object_id=str(row.pk), action="update")
+    assert entry.actor_label == "process_inbound"
+    assert entry.changes["state"][0] == InboundState.FAILED

@@ -237,7 +237,7 @@ def submit_web_form(
     an identical earlier submission). Raises FieldValidationError naming the field, or
     RateLimited. Nothing is stored for a refused submission: the limits come first."""
     from helpline.customers.gdpr import record_consent
-    from helpline.portal.models import FormSubmission
+    from helpline.portal.services import record_form_submission
 
     now = now or timezone.now()
     limits = limits_for(org)
@@ -303,9 +303,7 @@ def submit_web_form(
                     notice_version=form.notice_version,
                     channel=Channel.WEB,
                 )
-            FormSubmission.objects.create(
-                organization=org, case=result.case, client_ip=client_ip, submitted_at=now
-            )
+            record_form_submission(org=org, case=result.case, client_ip=client_ip, now=now)
     except FieldValidationError:
         raise
     except Exception as exc:

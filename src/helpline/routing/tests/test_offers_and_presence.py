@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from helpline.audit.models import AuditEntry
 from helpline.cases.models import Case
 from helpline.events.models import ContactEvent, EventKind
 from helpline.lib.errors import FieldValidationError, IllegalTransition, NotFound
@@ -186,6 +187,25 @@ def test_overflow_after_a_timeout_moves_to_the_overflow_queue_keeping_its_place(
     task = Task.objects.get(case=case)
     assert (task.queue_id, task.enqueued_at, task.status) == (other.pk, now, "waiting")
     assert Case.objects.get(pk=case.pk).queue_id == other.pk
+
+
+def test_overflow_moves_the_case_through_its_service_with_an_audit_entry(desk):
+    org = desk.tenant.org
+    other = Queue.objects.create(organization=org, code="backup", name="Backup")
+    Queue.objects.filter(pk=desk.queue.pk).update(
+        overflow_after_seconds=60, overflow_action=OverflowAction.QUEUE, overflow_queue=other
+    )
+    now = timezone.now()
+    case = desk.case(now=now)
+    assert services.overflow_tasks(now=now + timedelta(seconds=61)) == 1
+    entry = AuditEntry.objects.get(
+        object_type="cases.case", object_id=str(case.pk), action="update"
+    )
+    assert entry.changes["queue"] == [desk.queue.pk, other.pk]
+    assert entry.actor_kind == "system"
+    # The task was already moved: no second "queued" event, one "overflowed".
+    assert _kinds(case).count("overflowed") == 1
+    assert _kinds(case).count("queued") == 1
 
 
 def test_no_agent_logged_in_sends_callers_to_voicemail_when_configured(desk):

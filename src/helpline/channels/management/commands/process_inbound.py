@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from helpline.channels.email.adapter import process_ids, process_pending
 from helpline.channels.models import Inbound, InboundState
+from helpline.channels.services import requeue_inbound
+from helpline.lib.actors import Actor
 
 
 class Command(BaseCommand):
@@ -20,9 +22,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, retry: list[int], **options: Any) -> None:
         if retry:
-            Inbound.objects.filter(pk__in=retry, state=InboundState.FAILED).update(
-                state=InboundState.RECEIVED, error=""
-            )
+            # Back to "received" through the service, so the retry is audited like the desk's.
+            actor = Actor.system("process_inbound")
+            for inbound in Inbound.objects.defer("raw").filter(
+                pk__in=retry, state=InboundState.FAILED
+            ):
+                requeue_inbound(inbound=inbound, actor=actor)
             states = process_ids(retry)  # one batch
             for pk in retry:
                 self.stdout.write(f"{pk}: {states.get(pk, 'missing')}")
