@@ -508,7 +508,10 @@ def _posting_branches(
     (likely the rarest) drive, key by key (its likeliest key gets the larger share), via
     the ``(organization, key, customer)`` index, at most ``POSTINGS_WALKED`` each, in
     customer order (the same rows on both databases); the other words are probed through
-    the ``(customer, key)`` index."""
+    the ``(customer, key)`` index or, their organisation named too, read through the
+    ``(organization, key, customer)`` index: for a rare word PostgreSQL then joins its few
+    postings (hash or merge) instead of probing each of the driving word's ~2,000 (the
+    bench's every-word lookup: 3.2 -> 1.1 ms of execution, the same rows)."""
     parts: list[str] = []
     params: list[int | str] = []
     for p, per_word in enumerate(plans):
@@ -516,14 +519,15 @@ def _posting_branches(
             continue
         ordered = sorted(per_word, key=lambda keys: -max(len(k) for k in keys))
         probes = []
-        probe_params: list[str] = []
+        probe_params: list[int | str] = []
         for i, keys in enumerate(ordered[1:], start=1):
             marks = ", ".join(["%s"] * len(keys))
             probes.append(
                 f"EXISTS (SELECT 1 FROM customers_searchposting p{i} "
-                f"WHERE p{i}.customer_id = p0.customer_id AND p{i}.key IN ({marks}))"
+                f"WHERE p{i}.organization_id = %s AND p{i}.customer_id = p0.customer_id "
+                f"AND p{i}.key IN ({marks}))"
             )
-            probe_params += keys
+            probe_params += [org.pk, *keys]
         where = " AND ".join(probes) or "1 = 1"
         for d, driving in enumerate(ordered[0][:DRIVING_KEYS]):
             limit = CANDIDATES // 2 if d == 0 else CANDIDATES // 8
