@@ -3,6 +3,8 @@ OpenAPI schema at ``/api/v1/openapi.json`` and interactive docs at ``/api/docs``
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.openapi.views import openapi_view
@@ -17,7 +19,49 @@ from helpline.routing.api import router as routing_router
 from helpline.sla.api import router as sla_router
 from helpline.tenancy.api import router as users_router
 
-api = NinjaAPI(
+#: Errors any operation may answer, documented on each one that does not say more:
+#: every call needs a token (401) whose role the operation may refuse (403); ids in the path
+#: may be unknown (404); parameters and bodies are validated (422). An operation with a
+#: body may also get one that is not JSON at all (400) or of a media type it does not read
+#: (415).
+COMMON_ERRORS = {
+    "401": "Missing, unknown or revoked token",
+    "403": "The caller's role may not do this",
+    "404": "Unknown id, or another organisation's",
+    "422": "Invalid input",
+}
+BODY_ERRORS = {
+    "400": "The body could not be parsed",
+    "415": "The body is of a media type this operation does not read",
+}
+
+
+class HelplineAPI(NinjaAPI):
+    """The schema says every error an operation can answer (see ``COMMON_ERRORS``)."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        for path in schema["paths"].values():
+            for operation in path.values():
+                responses = operation.setdefault("responses", {})
+                errors = dict(COMMON_ERRORS)
+                if "requestBody" in operation:
+                    errors.update(BODY_ERRORS)
+                for code, description in errors.items():
+                    if int(code) not in responses and code not in responses:
+                        responses[int(code)] = _error_response(code, description)
+        return schema
+
+
+def _error_response(code: str, description: str) -> dict[str, Any]:
+    name = "ValidationErrorOut" if code == "422" else "ErrorOut"
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+    }
+
+
+api = HelplineAPI(
     title="Helpline API",
     version="1",
     description=(

@@ -317,7 +317,7 @@ class TemplateListOut(Schema):
     items: list[TemplateOut]
 
 
-class PreviewOut(Schema):
+class TemplatePreviewOut(Schema):
     subject: str
     body: str
 
@@ -381,7 +381,7 @@ def delete_template(request: HttpRequest, kind: str, language: str) -> Any:
 
 @router.post(
     "/settings/mail-templates/{kind}/{language}/preview",
-    response={200: PreviewOut, **WRITE_ERRORS},
+    response={200: TemplatePreviewOut, **WRITE_ERRORS},
 )
 def preview_template(request: HttpRequest, kind: str, language: str, payload: TemplateIn) -> Any:
     """Render a wording with a sample case (plain text, nothing escaped); nothing is saved."""

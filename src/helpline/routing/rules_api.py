@@ -72,7 +72,7 @@ class PreviewIn(Schema):
     designated: bool = False
 
 
-class PreviewOut(Schema):
+class RoutePreviewOut(Schema):
     source: str
     rule_id: int | None
     rule_name: str
@@ -124,7 +124,7 @@ def set_default_queue(request: HttpRequest, payload: DefaultQueueIn) -> Any:
     return _listing(request)
 
 
-@router.post(_BASE + "/preview", response={200: PreviewOut, **WRITE_ERRORS})
+@router.post(_BASE + "/preview", response={200: RoutePreviewOut, **WRITE_ERRORS})
 def preview(request: HttpRequest, payload: PreviewIn) -> Any:
     """Which rule and queue a case like this would get now."""
     _manager(request)
