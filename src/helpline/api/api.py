@@ -11,6 +11,7 @@ from ninja.openapi.views import openapi_view
 
 from helpline.api import errors
 from helpline.api.auth import token_auth
+from helpline.api.parser import JsonObjectParser
 from helpline.cases.api import router as cases_router
 from helpline.configuration.api_channels import router as channel_settings_router
 from helpline.customers.api import router as customers_router
@@ -31,7 +32,7 @@ COMMON_ERRORS = {
     "422": "Invalid input",
 }
 BODY_ERRORS = {
-    "400": "The body could not be parsed",
+    "400": "The body is not JSON",
     "415": "The body is of a media type this operation does not read",
 }
 
@@ -73,6 +74,7 @@ api = HelplineAPI(
     auth=token_auth,
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=JsonObjectParser(),
 )
 errors.install(api)
 api.add_router("", cases_router)

@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja.errors import ValidationError
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError, ValidationError
 
+from helpline.api.parser import BodyNotAnObject, UnsupportedMediaType
 from helpline.lib.errors import DomainError, FieldValidationError
 
 if TYPE_CHECKING:
@@ -76,6 +78,18 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(FieldValidationError)
     def _field_validation(request: HttpRequest, exc: FieldValidationError) -> HttpResponse:
         return api.create_response(request, {"detail": field_errors(request, exc)}, status=422)
+
+    @api.exception_handler(HttpError)
+    def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja answers every body its parser refuses with a 400 "Cannot parse request
+        # body"; the parser's reason (``helpline.api.parser``) says more.
+        if isinstance(exc.__cause__, UnsupportedMediaType):
+            msg = _("Send the body as application/json.")
+            return api.create_response(request, {"detail": msg}, status=415)
+        if isinstance(exc.__cause__, BodyNotAnObject):
+            item = {"loc": ["body"], "msg": _("The body must be a JSON object."), "type": "model_type"}
+            return api.create_response(request, {"detail": [item]}, status=422)
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
     @api.exception_handler(DomainError)
     def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
