@@ -214,7 +214,8 @@ def add_message(
     case_id: RowId,
     direction: Form[MessageDirection],
     body: Form[str] = "",
-    channel: Form[Channel | None] = None,
+    # Not ``Channel | None``: a form field cannot be null, it is either sent or not.
+    channel: Form[Channel] = None,  # type: ignore[assignment]
     files: File[list[UploadedFile] | None] = None,
 ) -> Any:
     """Add an inbound message, an outbound reply or an internal note (``multipart/form-data``;

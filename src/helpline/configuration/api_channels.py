@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from helpline.api.auth import actor, membership, org
 from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, Id
@@ -56,7 +56,7 @@ class MailboxIn(Schema):
     closed_case_policy: str = "reopen"
     imap_host: str = ""
     imap_port: int = Field(993, ge=1, le=65535)
-    imap_ssl: bool = True
+    imap_ssl: StrictBool = True
     imap_user: str = ""
     imap_password: str = Field("", description="Write-only; empty keeps the stored one.")
     imap_folder: str = "INBOX"
@@ -65,7 +65,7 @@ class MailboxIn(Schema):
     smtp_security: str = "starttls"
     smtp_user: str = ""
     smtp_password: str = Field("", description="Write-only; empty keeps the stored one.")
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class MailboxOut(Schema):
@@ -162,10 +162,10 @@ def test_mailbox(request: HttpRequest, mailbox_id: Id, protocol: str) -> Any:
 
 
 class ChatIn(Schema):
-    is_enabled: bool = False
+    is_enabled: StrictBool = False
     queue_id: Id | None = None
     calendar_id: Id | None = None
-    closed_on_holidays: bool = True
+    closed_on_holidays: StrictBool = True
     greetings: dict[str, str] = Field(default_factory=dict, description="language -> text")
 
 
@@ -193,7 +193,7 @@ def put_chat(request: HttpRequest, payload: ChatIn) -> Any:
 
 class WebFormIn(Schema):
     topic_ids: list[Id] = Field(default_factory=list, description="empty: every active topic")
-    attachments_allowed: bool = True
+    attachments_allowed: StrictBool = True
     max_attachments: int = Field(3, ge=0)
     max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=1)
     max_per_ip_per_hour: int = Field(10, ge=0, description="0: no limit")

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from helpline.api.auth import actor, allowed, org
 from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, Id, UtcDatetime
@@ -57,7 +57,7 @@ class CalendarIn(Schema):
     time_zone: str = Field(max_length=64, examples=["Europe/Rome"])
     holiday_country: str = Field("", description="BR, IT, CZ or empty")
     holiday_subdivision: str = Field("", max_length=40, examples=["SP", "RM"])
-    is_default: bool = False
+    is_default: StrictBool = False
     channel: str = ""
     queue_id: Id | None = None
     slots: list[SlotSchema] = []
@@ -108,7 +108,7 @@ class TargetSchema(Schema):
     kind: str = Field(description="first_response, next_response, resolution or on_site")
     amount: int = Field(ge=0)
     unit: str = Field(description="minutes, hours, working_days or calendar_days")
-    business_time: bool = True
+    business_time: StrictBool = True
     warning_percent: int = Field(80, ge=0, le=100)
 
 
@@ -126,7 +126,7 @@ class EscalationSchema(Schema):
 class PolicyIn(Schema):
     name: str = Field(max_length=120)
     position: int = Field(100, ge=0, le=2**31 - 1)
-    is_active: bool = True
+    is_active: StrictBool = True
     calendar_id: Id | None = None
     channel: str = ""
     case_type: str = ""

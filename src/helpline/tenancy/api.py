@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.params import P, PathEx
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from helpline.api.auth import actor, allowed, org
 from helpline.api.schemas import MAX_ID, WRITE_ERRORS
@@ -62,7 +62,7 @@ class InviteIn(Schema):
 
 class MemberPatch(Schema):
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class TokenOut(Schema):
