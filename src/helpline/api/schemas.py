@@ -6,13 +6,23 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
 #: Largest id a database row can have (signed 64 bits); larger ones would overflow the query.
 MAX_ID = 2**63 - 1
 
+
+
+def _not_a_boolean(value: Any) -> Any:
+    # pydantic reads ``true`` as the integer 1; an id is never a boolean.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
 #: A row id in a request body or query.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_not_a_boolean)]
 
 
 def _utc(value: datetime) -> datetime:

@@ -241,10 +241,11 @@ def add_message(
     openapi_extra={
         "responses": {
             200: {
-                "description": "The file, as an attachment download.",
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
+                "description": (
+                    "The file, as an attachment download, with the media type it was "
+                    "received with (``application/octet-stream`` when that was unknown)."
+                ),
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },

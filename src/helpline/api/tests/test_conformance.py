@@ -10,6 +10,7 @@ Budget: ``EXAMPLES`` positive and ``EXAMPLES`` negative examples per operation, 
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +21,6 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
@@ -34,6 +34,8 @@ pytestmark = pytest.mark.slow
 
 #: Examples per operation and generation mode (positive, negative).
 EXAMPLES = int(__import__('os').environ.get('HL_EX', '12'))
+#: Examples per operation on rows that exist (the seeded case, attachment, customer...).
+KNOWN_ID_EXAMPLES = 5
 
 #: Operations left out of the run, by operation id, and why.
 EXCLUDED = {
@@ -104,9 +106,10 @@ def _token(tenant: Any, user: Any) -> str:
     return create_api_token(actor=tenant.actor, membership=membership, name="conformance")[1]
 
 
-def _seed(tenant: Any) -> None:
-    """A few rows so small generated ids find something: cases with messages and an
-    attachment, customers."""
+def _seed(tenant: Any) -> dict[str, int]:
+    """A few rows so small generated ids find something (cases with a message and an
+    attachment, customers); the ids of one of each, for the known-ids pass."""
+    ids: dict[str, int] = {}
     for n in range(3):
         case = open_case(
             org=tenant.org,
@@ -116,36 +119,50 @@ def _seed(tenant: Any) -> None:
             title=f"Street light out {n}",
             topic_id=tenant.topic.pk,
         )
-        add_message(
+        message = add_message(
             case=case,
             actor=tenant.actor,
             direction="inbound",
             body="Photo attached",
             attachments=[UploadedFile("meter.jpg", "image/jpeg", b"\xff\xd8jpeg-bytes")],
         )
-        create_customer(org=tenant.org, actor=tenant.actor, name=f"Maria Rossi {n}")
+        customer = create_customer(org=tenant.org, actor=tenant.actor, name=f"Maria Rossi {n}")
+        ids = {
+            "case_id": case.pk,
+            "attachment_id": message.attachments.get().pk,
+            "customer_id": customer.pk,
+        }
+    ids["member_id"] = Membership.objects.get(organization=tenant.org, user=tenant.operator).pk
+    return ids
 
 
 def _id_params(case: Any) -> dict[str, Any]:
     return {k: v for k, v in (case.path_parameters or {}).items() if k.endswith("_id")}
 
 
-def _run(operation: Any, mode: GenerationMode, token_a: str, token_b: str) -> list[str]:
+def _run(
+    operation: Any,
+    mode: GenerationMode,
+    tokens: tuple[str, str],
+    path_parameters: dict[str, int] | None = None,
+    examples: int = EXAMPLES,
+) -> list[str]:
     """Run one operation's examples; the problems found, one line each."""
     problems: list[str] = []
-    headers_a = {"Authorization": f"Bearer {token_a}"}
-    headers_b = {"Authorization": f"Bearer {token_b}"}
+    headers_a = {"Authorization": f"Bearer {tokens[0]}"}
+    headers_b = {"Authorization": f"Bearer {tokens[1]}"}
+    strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_parameters)
 
-    @given(case=operation.as_strategy(generation_mode=mode), data=st.data())
+    @given(case=strategy)
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         derandomize=True,
         database=None,
         deadline=None,
         phases=[Phase.explicit, Phase.generate],
         suppress_health_check=list(HealthCheck),
     )
-    def examples(case: Any, data: Any) -> None:
+    def run(case: Any) -> None:
         try:
             response = case.call_and_validate(headers=headers_a, checks=_checks())
         except (Exception, BaseExceptionGroup) as exc:  # failed checks: report them all
@@ -160,7 +177,7 @@ def _run(operation: Any, mode: GenerationMode, token_a: str, token_b: str) -> li
                 )
 
     try:
-        examples()
+        run()
     except Unsatisfiable:
         # Nothing to negate: an operation without parameters or body has no invalid input.
         assert mode is GenerationMode.NEGATIVE, operation.label
@@ -176,7 +193,33 @@ def _checks() -> list[Any]:
     from schemathesis.checks import CHECKS as REGISTRY, load_all_checks
 
     load_all_checks()
-    return [*REGISTRY.get_by_names(CHECKS), _positive_data_accepted_by_the_schema_layer]
+    return [
+        *REGISTRY.get_by_names(CHECKS),
+        _positive_data_accepted_by_the_schema_layer,
+        _datetimes_carry_an_offset,
+    ]
+
+
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+_OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _datetimes_carry_an_offset(ctx: Any, response: Any, case: Any) -> None:
+    """Every datetime in a JSON answer says its zone (docs/api.md: ISO 8601 in UTC)."""
+    if not response.content or "json" not in (response.headers.get("content-type") or [""])[0]:
+        return
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, f"{where}.{key}")
+        elif isinstance(value, list):
+            for n, item in enumerate(value):
+                walk(item, f"{where}[{n}]")
+        elif isinstance(value, str) and _DATETIME.match(value) and not _OFFSET.search(value):
+            raise AssertionError(f"datetime without an offset at {where}: {value!r}")
+
+    walk(response.json(), "$")
 
 
 def _positive_data_accepted_by_the_schema_layer(ctx: Any, response: Any, case: Any) -> Any:
@@ -197,10 +240,9 @@ def _positive_data_accepted_by_the_schema_layer(ctx: Any, response: Any, case: A
 def test_every_operation_keeps_to_the_openapi_schema_for_two_tenants(
     api_schema: Any, tenant_a: Any, tenant_b: Any
 ) -> None:
-    _seed(tenant_a)
+    known = _seed(tenant_a)
     _seed(tenant_b)
-    token_a = _token(tenant_a, tenant_a.admin)
-    token_b = _token(tenant_b, tenant_b.admin)
+    tokens = (_token(tenant_a, tenant_a.admin), _token(tenant_b, tenant_b.admin))
     problems: list[str] = []
     tested = 0
     for result in api_schema.get_all_operations():
@@ -209,7 +251,11 @@ def test_every_operation_keeps_to_the_openapi_schema_for_two_tenants(
             continue
         tested += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            problems += _run(operation, mode, token_a, token_b)
-    assert tested >= 70
+            problems += _run(operation, mode, tokens)
+        # Known ids: the same checks on rows that exist, and tenant B asks for them too.
+        names = {p.name for p in operation.path_parameters}
+        if names and names <= known.keys():
+            ids = {name: known[name] for name in names}
+            problems += _run(operation, GenerationMode.POSITIVE, tokens, ids, KNOWN_ID_EXAMPLES)
+    assert tested >= 90
     assert not problems, "\n".join(sorted(set(problems)))
-
