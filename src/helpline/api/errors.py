@@ -87,7 +87,11 @@ def install(api: NinjaAPI) -> None:
             msg = _("Send the body as application/json.")
             return api.create_response(request, {"detail": msg}, status=415)
         if isinstance(exc.__cause__, BodyNotAnObject):
-            item = {"loc": ["body"], "msg": _("The body must be a JSON object."), "type": "model_type"}
+            item = {
+                "loc": ["body"],
+                "msg": _("The body must be a JSON object."),
+                "type": "model_type",
+            }
             return api.create_response(request, {"detail": [item]}, status=422)
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 

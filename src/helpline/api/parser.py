@@ -30,7 +30,9 @@ class BodyNotAnObject(Exception):
 
 def _is_json(content_type: str | None) -> bool:
     media = (content_type or "").split(";")[0].strip().lower()
-    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
 
 
 class JsonObjectParser(Parser):

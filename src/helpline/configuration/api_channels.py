@@ -10,7 +10,6 @@ write-only: responses say whether one is stored, never what it is.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field, StrictBool
 
 from helpline.api.auth import actor, membership, org
-from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, Id
+from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, Id, UtcDatetime
 from helpline.channels import configuration as channel_config
 from helpline.channels import selectors as channel_selectors
 from helpline.channels.models import Mailbox
@@ -84,9 +83,9 @@ class MailboxOut(Schema):
     imap_password_set: bool
     imap_folder: str
     imap_state: str
-    imap_checked_at: datetime | None
+    imap_checked_at: UtcDatetime | None
     imap_check_answer: str
-    last_polled_at: datetime | None
+    last_polled_at: UtcDatetime | None
     last_error: str
     smtp_host: str
     smtp_port: int
@@ -94,7 +93,7 @@ class MailboxOut(Schema):
     smtp_user: str
     smtp_password_set: bool
     smtp_state: str
-    smtp_checked_at: datetime | None
+    smtp_checked_at: UtcDatetime | None
     smtp_check_answer: str
     is_active: bool
 
@@ -241,7 +240,7 @@ class NoticeIn(Schema):
 
 class NoticeOut(NoticeIn):
     id: int
-    published_at: datetime | None
+    published_at: UtcDatetime | None
 
 
 class NoticeListOut(Schema):

@@ -8,9 +8,10 @@ Handlers are thin: objects come from ``sla.selectors`` scoped by the token's org
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -19,7 +20,14 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, StrictBool
 
 from helpline.api.auth import actor, allowed, org
-from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, Id, UtcDatetime
+from helpline.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorOut,
+    Id,
+    UtcDatetime,
+    WallClockTime,
+)
 from helpline.cases import selectors as case_selectors
 from helpline.cases.api import RowId
 from helpline.lib.errors import FieldValidationError
@@ -39,16 +47,16 @@ configurer_auth = allowed(Action.MANAGE_SLA)
 
 class SlotSchema(Schema):
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
-    start: time
-    end: time = Field(description="At or before start: the slot crosses midnight")
+    start: WallClockTime
+    end: WallClockTime = Field(description="At or before start: the slot crosses midnight")
 
 
 class ExceptionSchema(Schema):
     kind: str = Field(description="closure or opening")
     starts_on: date
     ends_on: date
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: WallClockTime | None = None
+    end_time: WallClockTime | None = None
     note: str = ""
 
 
@@ -95,7 +103,9 @@ class CalendarSaved(CalendarOut):
 
 
 class OpeningOut(Schema):
-    start: datetime = Field(description="Wall-clock time in the calendar's zone")
+    start: datetime = Field(
+        description="Wall-clock time in the calendar's zone, with that zone's offset then"
+    )
     end: datetime
 
 
@@ -316,7 +326,15 @@ def calendar_openings(request: HttpRequest, calendar_id: RowId, days: int = 14) 
         raise FieldValidationError(days=_("Use 1 to 62 days."))
     cal = selectors.get_calendar(org=org(request), calendar_id=calendar_id)
     items = selectors.preview(calendar=cal, start=timezone.now(), days=days)
-    return {"time_zone": cal.time_zone, "items": items}
+    # The selector's times are naive wall-clock times; clients get them with their offset.
+    zone = ZoneInfo(cal.time_zone)
+    return {
+        "time_zone": cal.time_zone,
+        "items": [
+            {"start": o.start.replace(tzinfo=zone), "end": o.end.replace(tzinfo=zone)}
+            for o in items
+        ],
+    }
 
 
 # --- policies ------------------------------------------------------------------------------

@@ -6,7 +6,6 @@ gets 403). Another tenant's member or token id is a 404; writes go through
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,7 +14,7 @@ from ninja.params import P, PathEx
 from pydantic import Field, StrictBool
 
 from helpline.api.auth import actor, allowed, org
-from helpline.api.schemas import MAX_ID, WRITE_ERRORS
+from helpline.api.schemas import MAX_ID, WRITE_ERRORS, UtcDatetime
 from helpline.tenancy import selectors, services
 from helpline.tenancy.models import Membership, Role
 from helpline.tenancy.permissions import Action
@@ -32,7 +31,7 @@ class MemberOut(Schema):
     last_name: str
     role: Role
     is_active: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
     @staticmethod
     def from_membership(m: Membership) -> dict[str, Any]:
@@ -69,9 +68,9 @@ class TokenOut(Schema):
     id: int
     name: str
     key_prefix: str
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    created_at: UtcDatetime
+    last_used_at: UtcDatetime | None
+    revoked_at: UtcDatetime | None
 
 
 class TokenListOut(Schema):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -33,7 +35,7 @@ from helpline.tenancy.services import create_api_token
 pytestmark = pytest.mark.slow
 
 #: Examples per operation and generation mode (positive, negative).
-EXAMPLES = int(__import__('os').environ.get('HL_EX', '12'))
+EXAMPLES = int(__import__("os").environ.get("HL_EX", "12"))
 #: Examples per operation on rows that exist (the seeded case, attachment, customer...).
 KNOWN_ID_EXAMPLES = 5
 
@@ -84,18 +86,24 @@ def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def api_schema(settings: Any) -> Iterator[Any]:
-    """The schema, calling the WSGI app in-process. As in Django's test client, requests do
-    not close the database connection (the test's transaction would go with it)."""
+def api_schema(settings: Any) -> Any:
+    """The schema, calling the WSGI app in-process."""
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"))
     schema.app = WSGIHandler()
     # The Authorization header is the run's own (a token of tenant A or B), not generated.
     schema.config.generation.update(with_security_parameters=False)
+    return schema
+
+
+@contextmanager
+def _connection_kept() -> Iterator[None]:
+    """As in Django's test client, requests do not close the database connection (the
+    test's transaction would go with it)."""
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     try:
-        yield schema
+        yield
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
@@ -133,7 +141,30 @@ def _seed(tenant: Any) -> dict[str, int]:
             "customer_id": customer.pk,
         }
     ids["member_id"] = Membership.objects.get(organization=tenant.org, user=tenant.operator).pk
+    admin = Client(headers={"Authorization": f"Bearer {_token(tenant, tenant.admin)}"})
+    calendar = admin.post("/api/v1/sla/calendars", CALENDAR, content_type="application/json")
+    ids["calendar_id"] = calendar.json()["id"]
+    policy = admin.post("/api/v1/sla/policies", _policy(ids["calendar_id"]), "application/json")
+    ids["policy_id"] = policy.json()["id"]
+    notice = admin.post("/api/v1/settings/privacy-notices", NOTICE, "application/json")
+    ids["notice_id"] = notice.json()["id"]
     return ids
+
+
+CALENDAR = {
+    "name": "Municipio",
+    "time_zone": "Europe/Rome",
+    "slots": [{"weekday": d, "start": "08:00", "end": "17:00"} for d in range(7)],
+}
+NOTICE = {"version": "1", "text": "I dati sono trattati...", "language": "it"}
+
+
+def _policy(calendar_id: int) -> dict[str, Any]:
+    return {
+        "name": "Written requests",
+        "calendar_id": calendar_id,
+        "targets": [{"kind": "first_response", "amount": 4, "unit": "hours"}],
+    }
 
 
 def _id_params(case: Any) -> dict[str, Any]:
@@ -190,7 +221,8 @@ def _first_line(exc: Exception) -> str:
 
 
 def _checks() -> list[Any]:
-    from schemathesis.checks import CHECKS as REGISTRY, load_all_checks
+    from schemathesis.checks import CHECKS as REGISTRY
+    from schemathesis.checks import load_all_checks
 
     load_all_checks()
     return [
@@ -245,17 +277,18 @@ def test_every_operation_keeps_to_the_openapi_schema_for_two_tenants(
     tokens = (_token(tenant_a, tenant_a.admin), _token(tenant_b, tenant_b.admin))
     problems: list[str] = []
     tested = 0
-    for result in api_schema.get_all_operations():
-        operation = result.ok()
-        if operation.definition.raw.get("operationId") in EXCLUDED:
-            continue
-        tested += 1
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            problems += _run(operation, mode, tokens)
-        # Known ids: the same checks on rows that exist, and tenant B asks for them too.
-        names = {p.name for p in operation.path_parameters}
-        if names and names <= known.keys():
-            ids = {name: known[name] for name in names}
-            problems += _run(operation, GenerationMode.POSITIVE, tokens, ids, KNOWN_ID_EXAMPLES)
+    with _connection_kept():
+        for result in api_schema.get_all_operations():
+            operation = result.ok()
+            if operation.definition.raw.get("operationId") in EXCLUDED:
+                continue
+            tested += 1
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                problems += _run(operation, mode, tokens)
+            # Known ids: the same checks on rows that exist, and tenant B asks for them too.
+            names = {p.name for p in operation.path_parameters}
+            if names and names <= known.keys():
+                ids = {name: known[name] for name in names}
+                problems += _run(operation, GenerationMode.POSITIVE, tokens, ids, KNOWN_ID_EXAMPLES)
     assert tested >= 90
     assert not problems, "\n".join(sorted(set(problems)))
