@@ -217,7 +217,7 @@ def _run(
     return problems
 
 
-def _first_line(exc: Exception) -> str:
+def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return " | ".join(line.strip() for line in text.splitlines()[:14] if line.strip())
 
