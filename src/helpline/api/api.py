@@ -3,15 +3,18 @@ OpenAPI schema at ``/api/v1/openapi.json`` and interactive docs at ``/api/docs``
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.openapi.views import openapi_view
 
 from helpline.api import errors
 from helpline.api.auth import token_auth
-from helpline.api.parser import JsonObjectParser
+from helpline.api.parser import JsonObjectParser, NulInText
 from helpline.cases.api import router as cases_router
 from helpline.configuration.api_channels import router as channel_settings_router
 from helpline.customers.api import router as customers_router
@@ -38,7 +41,16 @@ BODY_ERRORS = {
 
 
 class HelplineAPI(NinjaAPI):
-    """The schema says every error an operation can answer (see ``COMMON_ERRORS``)."""
+    """The schema says every error an operation can answer (see ``COMMON_ERRORS``), and a
+    NUL character in a path parameter is a 422 like one in a body or a query
+    (``helpline.api.parser``), not a database error."""
+
+    def _get_urls(self) -> list[URLResolver | URLPattern]:
+        urls = super()._get_urls()
+        for url in urls:
+            if isinstance(url, URLPattern):
+                url.callback = _refusing_nul_in_path(self, url.callback)
+        return urls
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
@@ -52,6 +64,17 @@ class HelplineAPI(NinjaAPI):
                     if int(code) not in responses and code not in responses:
                         responses[int(code)] = _error_response(code, description)
         return schema
+
+
+def _refusing_nul_in_path(api: NinjaAPI, view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            if isinstance(value, str) and "\x00" in value:
+                return errors.nul_in_text(api, request, NulInText(["path", name]))
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 def _error_response(code: str, description: str) -> dict[str, Any]:

@@ -114,3 +114,34 @@ def test_routing_and_mail_template_previews_have_their_own_schemas(client: Clien
     routing = ref("/api/v1/settings/routing-rules/preview")
     template = ref("/api/v1/settings/mail-templates/{kind}/{language}/preview")
     assert routing != template
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data", "loc"),
+    [
+        ("get", "/api/v1/customers/search?q=a%00b", None, ["query", "q"]),
+        ("get", "/api/v1/cases/by-protocol/CMN%00", None, ["path", "protocol_number"]),
+        ("post", "/api/v1/customers", '{"name": "a\\u0000b"}', ["body", "name"]),
+    ],
+)
+def test_a_nul_character_is_422_on_its_field_not_a_database_error(
+    api_a: Client, method: str, url: str, data: str | None, loc: list[str]
+) -> None:
+    # PostgreSQL refuses NUL in text: these were 500s there.
+    if method == "get":
+        r = api_a.get(url)
+    else:
+        r = api_a.post(url, data, content_type="application/json")
+    assert r.status_code == 422, r.content
+    assert r.json()["detail"] == [
+        {"loc": loc, "msg": "Text may not contain NUL characters.", "type": "value_error"}
+    ]
+
+
+def test_a_nul_character_in_a_form_field_is_422(
+    api_a: Client, make_case: Any, tenant_a: Any
+) -> None:
+    case = make_case(tenant_a)
+    r = api_a.post(f"/api/v1/cases/{case.pk}/messages", {"direction": "note", "body": "a\x00b"})
+    assert r.status_code == 422, r.content
+    assert r.json()["detail"][0]["loc"] == ["body", "body"]
