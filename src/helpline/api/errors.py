@@ -12,8 +12,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja.errors import ValidationError
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError, ValidationError
 
+from helpline.api.parser import BodyNotAnObject, NulInText, UnsupportedMediaType
 from helpline.lib.errors import DomainError, FieldValidationError
 
 if TYPE_CHECKING:
@@ -65,6 +67,12 @@ def normalise_loc(loc: tuple[Any, ...] | list[Any]) -> list[Any]:
     return parts
 
 
+def nul_in_text(api: NinjaAPI, request: HttpRequest, exc: NulInText) -> HttpResponse:
+    """422 on the field whose text holds a NUL character (no text column can store one)."""
+    item = {"loc": exc.loc, "msg": _("Text may not contain NUL characters."), "type": "value_error"}
+    return api.create_response(request, {"detail": [item]}, status=422)
+
+
 def install(api: NinjaAPI) -> None:
     """Register the handlers that turn domain errors into HTTP responses."""
 
@@ -76,6 +84,28 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(FieldValidationError)
     def _field_validation(request: HttpRequest, exc: FieldValidationError) -> HttpResponse:
         return api.create_response(request, {"detail": field_errors(request, exc)}, status=422)
+
+    @api.exception_handler(HttpError)
+    def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # ninja answers every body its parser refuses with a 400 "Cannot parse request
+        # body"; the parser's reason (``helpline.api.parser``) says more.
+        if isinstance(exc.__cause__, UnsupportedMediaType):
+            msg = _("Send the body as application/json.")
+            return api.create_response(request, {"detail": msg}, status=415)
+        if isinstance(exc.__cause__, NulInText):
+            return nul_in_text(api, request, exc.__cause__)
+        if isinstance(exc.__cause__, BodyNotAnObject):
+            item = {
+                "loc": ["body"],
+                "msg": _("The body must be a JSON object."),
+                "type": "model_type",
+            }
+            return api.create_response(request, {"detail": [item]}, status=422)
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+    @api.exception_handler(NulInText)
+    def _nul(request: HttpRequest, exc: NulInText) -> HttpResponse:
+        return nul_in_text(api, request, exc)
 
     @api.exception_handler(DomainError)
     def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 #: Largest id a database row can have (signed 64 bits); larger ones would overflow the query.
 MAX_ID = 2**63 - 1
 
+
+def _not_a_boolean(value: Any) -> Any:
+    # pydantic reads ``true`` as the integer 1; an id is never a boolean.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
 #: A row id in a request body or query.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_not_a_boolean)]
 
 
 def _utc(value: datetime) -> datetime:
@@ -24,6 +33,21 @@ def _utc(value: datetime) -> datetime:
 
 #: A timezone-aware UTC datetime (ISO 8601 with ``Z`` in responses).
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+
+
+#: A wall-clock time of day without a zone (a calendar's opening hours, in the calendar's
+#: zone), ``08:00`` or ``08:00:00``. Not OpenAPI's ``time`` format, which needs an offset.
+WallClockTime = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "partial-time",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+            "example": "08:00",
+        }
+    ),
+]
 
 
 class ErrorOut(Schema):

@@ -214,7 +214,8 @@ def add_message(
     case_id: RowId,
     direction: Form[MessageDirection],
     body: Form[str] = "",
-    channel: Form[Channel | None] = None,
+    # Not ``Channel | None``: a form field cannot be null, it is either sent or not.
+    channel: Form[Channel] = None,  # type: ignore[assignment]
     files: File[list[UploadedFile] | None] = None,
 ) -> Any:
     """Add an inbound message, an outbound reply or an internal note (``multipart/form-data``;
@@ -240,10 +241,11 @@ def add_message(
     openapi_extra={
         "responses": {
             200: {
-                "description": "The file, as an attachment download.",
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
+                "description": (
+                    "The file, as an attachment download, with the media type it was "
+                    "received with (``application/octet-stream`` when that was unknown)."
+                ),
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
             }
         }
     },

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from django.urls import reverse
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from helpline.api.schemas import Id, UtcDatetime
 from helpline.cases.choices import (
@@ -146,7 +146,7 @@ class ClassificationIn(Schema):
     case_type: CaseType | None = None
     topic_id: Id | None = Field(None, description="Omit to keep the topic.")
     subject_id: Id | None = None
-    change_topic: bool = Field(
+    change_topic: StrictBool = Field(
         False, description="Set to change the topic and subject (null clears them)."
     )
 

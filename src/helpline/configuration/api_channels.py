@@ -10,16 +10,15 @@ write-only: responses say whether one is stored, never what it is.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from helpline.api.auth import actor, membership, org
-from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, Id
+from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, Id, UtcDatetime
 from helpline.channels import configuration as channel_config
 from helpline.channels import selectors as channel_selectors
 from helpline.channels.models import Mailbox
@@ -56,7 +55,7 @@ class MailboxIn(Schema):
     closed_case_policy: str = "reopen"
     imap_host: str = ""
     imap_port: int = Field(993, ge=1, le=65535)
-    imap_ssl: bool = True
+    imap_ssl: StrictBool = True
     imap_user: str = ""
     imap_password: str = Field("", description="Write-only; empty keeps the stored one.")
     imap_folder: str = "INBOX"
@@ -65,7 +64,7 @@ class MailboxIn(Schema):
     smtp_security: str = "starttls"
     smtp_user: str = ""
     smtp_password: str = Field("", description="Write-only; empty keeps the stored one.")
-    is_active: bool = True
+    is_active: StrictBool = True
 
 
 class MailboxOut(Schema):
@@ -84,9 +83,9 @@ class MailboxOut(Schema):
     imap_password_set: bool
     imap_folder: str
     imap_state: str
-    imap_checked_at: datetime | None
+    imap_checked_at: UtcDatetime | None
     imap_check_answer: str
-    last_polled_at: datetime | None
+    last_polled_at: UtcDatetime | None
     last_error: str
     smtp_host: str
     smtp_port: int
@@ -94,7 +93,7 @@ class MailboxOut(Schema):
     smtp_user: str
     smtp_password_set: bool
     smtp_state: str
-    smtp_checked_at: datetime | None
+    smtp_checked_at: UtcDatetime | None
     smtp_check_answer: str
     is_active: bool
 
@@ -162,10 +161,10 @@ def test_mailbox(request: HttpRequest, mailbox_id: Id, protocol: str) -> Any:
 
 
 class ChatIn(Schema):
-    is_enabled: bool = False
+    is_enabled: StrictBool = False
     queue_id: Id | None = None
     calendar_id: Id | None = None
-    closed_on_holidays: bool = True
+    closed_on_holidays: StrictBool = True
     greetings: dict[str, str] = Field(default_factory=dict, description="language -> text")
 
 
@@ -193,7 +192,7 @@ def put_chat(request: HttpRequest, payload: ChatIn) -> Any:
 
 class WebFormIn(Schema):
     topic_ids: list[Id] = Field(default_factory=list, description="empty: every active topic")
-    attachments_allowed: bool = True
+    attachments_allowed: StrictBool = True
     max_attachments: int = Field(3, ge=0)
     max_attachment_bytes: int = Field(10 * 1024 * 1024, ge=1)
     max_per_ip_per_hour: int = Field(10, ge=0, description="0: no limit")
@@ -241,7 +240,7 @@ class NoticeIn(Schema):
 
 class NoticeOut(NoticeIn):
     id: int
-    published_at: datetime | None
+    published_at: UtcDatetime | None
 
 
 class NoticeListOut(Schema):
@@ -317,7 +316,7 @@ class TemplateListOut(Schema):
     items: list[TemplateOut]
 
 
-class PreviewOut(Schema):
+class TemplatePreviewOut(Schema):
     subject: str
     body: str
 
@@ -381,7 +380,7 @@ def delete_template(request: HttpRequest, kind: str, language: str) -> Any:
 
 @router.post(
     "/settings/mail-templates/{kind}/{language}/preview",
-    response={200: PreviewOut, **WRITE_ERRORS},
+    response={200: TemplatePreviewOut, **WRITE_ERRORS},
 )
 def preview_template(request: HttpRequest, kind: str, language: str, payload: TemplateIn) -> Any:
     """Render a wording with a sample case (plain text, nothing escaped); nothing is saved."""

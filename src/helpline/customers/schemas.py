@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictBool
 
 from helpline.api.schemas import Id, UtcDatetime
 
@@ -172,8 +172,8 @@ class DesignatedPersonIn(Schema):
     role: str = Field("", max_length=80)
     phone: str = Field("", max_length=40)
     email: str = Field("", max_length=254)
-    may_use_reserved_line: bool = False
-    may_act_for_account: bool = False
+    may_use_reserved_line: StrictBool = False
+    may_act_for_account: StrictBool = False
 
 
 class DesignatedPersonOut(Schema):
@@ -188,7 +188,7 @@ class DesignatedPersonOut(Schema):
 
 class ConsentIn(Schema):
     purpose: str = Field(max_length=60)
-    granted: bool
+    granted: StrictBool
     notice_version: str = Field(max_length=40)
     channel: str = Field("", max_length=16)
 
@@ -281,7 +281,7 @@ class EraseIn(Schema):
 
 class RetentionIn(Schema):
     erase_inactive_after_days: int = Field(ge=30, le=36500)
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class RetentionOut(Schema):

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from pydantic import StrictBool
 
 from helpline.api.auth import actor, membership, org, token_auth
 from helpline.api.schemas import WRITE_ERRORS
@@ -28,11 +29,11 @@ class NotificationSettingsOut(Schema):
 class NotificationSettingsPatch(Schema):
     """The settings to change; those left out keep their value."""
 
-    on_taken: bool | None = None
-    on_waiting: bool | None = None
-    on_resolved: bool | None = None
-    on_closed: bool | None = None
-    sms_enabled: bool | None = None
+    on_taken: StrictBool | None = None
+    on_waiting: StrictBool | None = None
+    on_resolved: StrictBool | None = None
+    on_closed: StrictBool | None = None
+    sms_enabled: StrictBool | None = None
 
 
 @router.get(

@@ -49,7 +49,7 @@ class OfferOut(Schema):
     task_id: int
     case_id: int
     queue_id: int
-    expires_at: datetime
+    expires_at: UtcDatetime
 
 
 class WorkOut(Schema):
@@ -74,7 +74,7 @@ class TaskOut(Schema):
     kind: str
     status: str
     priority: int
-    enqueued_at: datetime
+    enqueued_at: UtcDatetime
 
 
 class CallbackIn(Schema):
@@ -94,7 +94,7 @@ class CallbackOut(Schema):
     case_id: int
     queue_id: int
     phone: str
-    due_at: datetime
+    due_at: UtcDatetime
     attempts: int
     max_attempts: int
     status: str

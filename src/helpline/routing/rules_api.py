@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.params import P, PathEx
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from helpline.api.auth import actor, membership, org
 from helpline.api.schemas import MAX_ID, WRITE_ERRORS, Id
@@ -25,7 +25,7 @@ _BASE = "/settings/routing-rules"
 class RuleIn(Schema):
     name: str = Field(max_length=200)
     queue_id: Id
-    is_active: bool = True
+    is_active: StrictBool = True
     channels: list[str] = Field([], description="Empty: any channel.")
     case_types: list[str] = []
     urgencies: list[str] = []
@@ -34,7 +34,7 @@ class RuleIn(Schema):
     segment_ids: list[Id] = []
     customer_kinds: list[str] = Field([], description="person, company")
     languages: list[str] = []
-    reserved_line: bool = Field(
+    reserved_line: StrictBool = Field(
         False, description="Only designated persons allowed on the reserved line match."
     )
     priority: int | None = Field(None, description="Lower goes first; empty: from urgency.")
@@ -69,10 +69,10 @@ class PreviewIn(Schema):
     segment_id: Id | None = None
     customer_kind: str | None = None
     language: str | None = None
-    designated: bool = False
+    designated: StrictBool = False
 
 
-class PreviewOut(Schema):
+class RoutePreviewOut(Schema):
     source: str
     rule_id: int | None
     rule_name: str
@@ -124,7 +124,7 @@ def set_default_queue(request: HttpRequest, payload: DefaultQueueIn) -> Any:
     return _listing(request)
 
 
-@router.post(_BASE + "/preview", response={200: PreviewOut, **WRITE_ERRORS})
+@router.post(_BASE + "/preview", response={200: RoutePreviewOut, **WRITE_ERRORS})
 def preview(request: HttpRequest, payload: PreviewIn) -> Any:
     """Which rule and queue a case like this would get now."""
     _manager(request)

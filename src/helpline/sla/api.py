@@ -8,18 +8,26 @@ Handlers are thin: objects come from ``sla.selectors`` scoped by the token's org
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from helpline.api.auth import actor, allowed, org
-from helpline.api.schemas import READ_ERRORS, WRITE_ERRORS, ErrorOut, Id, UtcDatetime
+from helpline.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ErrorOut,
+    Id,
+    UtcDatetime,
+    WallClockTime,
+)
 from helpline.cases import selectors as case_selectors
 from helpline.cases.api import RowId
 from helpline.lib.errors import FieldValidationError
@@ -39,16 +47,16 @@ configurer_auth = allowed(Action.MANAGE_SLA)
 
 class SlotSchema(Schema):
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
-    start: time
-    end: time = Field(description="At or before start: the slot crosses midnight")
+    start: WallClockTime
+    end: WallClockTime = Field(description="At or before start: the slot crosses midnight")
 
 
 class ExceptionSchema(Schema):
     kind: str = Field(description="closure or opening")
     starts_on: date
     ends_on: date
-    start_time: time | None = None
-    end_time: time | None = None
+    start_time: WallClockTime | None = None
+    end_time: WallClockTime | None = None
     note: str = ""
 
 
@@ -57,7 +65,7 @@ class CalendarIn(Schema):
     time_zone: str = Field(max_length=64, examples=["Europe/Rome"])
     holiday_country: str = Field("", description="BR, IT, CZ or empty")
     holiday_subdivision: str = Field("", max_length=40, examples=["SP", "RM"])
-    is_default: bool = False
+    is_default: StrictBool = False
     channel: str = ""
     queue_id: Id | None = None
     slots: list[SlotSchema] = []
@@ -95,7 +103,9 @@ class CalendarSaved(CalendarOut):
 
 
 class OpeningOut(Schema):
-    start: datetime = Field(description="Wall-clock time in the calendar's zone")
+    start: datetime = Field(
+        description="Wall-clock time in the calendar's zone, with that zone's offset then"
+    )
     end: datetime
 
 
@@ -108,7 +118,7 @@ class TargetSchema(Schema):
     kind: str = Field(description="first_response, next_response, resolution or on_site")
     amount: int = Field(ge=0)
     unit: str = Field(description="minutes, hours, working_days or calendar_days")
-    business_time: bool = True
+    business_time: StrictBool = True
     warning_percent: int = Field(80, ge=0, le=100)
 
 
@@ -126,7 +136,7 @@ class EscalationSchema(Schema):
 class PolicyIn(Schema):
     name: str = Field(max_length=120)
     position: int = Field(100, ge=0, le=2**31 - 1)
-    is_active: bool = True
+    is_active: StrictBool = True
     calendar_id: Id | None = None
     channel: str = ""
     case_type: str = ""
@@ -316,7 +326,15 @@ def calendar_openings(request: HttpRequest, calendar_id: RowId, days: int = 14) 
         raise FieldValidationError(days=_("Use 1 to 62 days."))
     cal = selectors.get_calendar(org=org(request), calendar_id=calendar_id)
     items = selectors.preview(calendar=cal, start=timezone.now(), days=days)
-    return {"time_zone": cal.time_zone, "items": items}
+    # The selector's times are naive wall-clock times; clients get them with their offset.
+    zone = ZoneInfo(cal.time_zone)
+    return {
+        "time_zone": cal.time_zone,
+        "items": [
+            {"start": o.start.replace(tzinfo=zone), "end": o.end.replace(tzinfo=zone)}
+            for o in items
+        ],
+    }
 
 
 # --- policies ------------------------------------------------------------------------------

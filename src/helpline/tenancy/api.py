@@ -6,16 +6,15 @@ gets 403). Another tenant's member or token id is a 404; writes go through
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from ninja.params import P, PathEx
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from helpline.api.auth import actor, allowed, org
-from helpline.api.schemas import MAX_ID, WRITE_ERRORS
+from helpline.api.schemas import MAX_ID, WRITE_ERRORS, UtcDatetime
 from helpline.tenancy import selectors, services
 from helpline.tenancy.models import Membership, Role
 from helpline.tenancy.permissions import Action
@@ -32,7 +31,7 @@ class MemberOut(Schema):
     last_name: str
     role: Role
     is_active: bool
-    created_at: datetime
+    created_at: UtcDatetime
 
     @staticmethod
     def from_membership(m: Membership) -> dict[str, Any]:
@@ -62,16 +61,16 @@ class InviteIn(Schema):
 
 class MemberPatch(Schema):
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None
 
 
 class TokenOut(Schema):
     id: int
     name: str
     key_prefix: str
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    created_at: UtcDatetime
+    last_used_at: UtcDatetime | None
+    revoked_at: UtcDatetime | None
 
 
 class TokenListOut(Schema):
