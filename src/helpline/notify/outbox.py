@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
@@ -33,6 +33,9 @@ from helpline.notify.models import (
 
 log = logging.getLogger(__name__)
 
+#: A row of one of the two outboxes.
+Row = TypeVar("Row", OutboundEmail, OutboundSms)
+
 #: Header on everything we send, so our own mail coming back is recognised as a loop.
 LOOP_HEADER = "X-Helpline-Loop"
 
@@ -42,17 +45,19 @@ def backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(3600, 60 * 2 ** max(0, attempt - 1)))
 
 
-def _claim(now: datetime, limit: int) -> list[OutboundEmail]:
+def _claim(model: type[Row], now: datetime, limit: int) -> list[Row]:
+    """Claim the due rows of one outbox (mail or SMS): skip rows another sender holds, and
+    push each claimed row's next attempt out by the back-off before it is sent."""
     with transaction.atomic():
         rows = list(
-            OutboundEmail.objects.select_for_update(skip_locked=True)
+            model.objects.select_for_update(skip_locked=True)
             .filter(state=OutboundState.QUEUED, next_attempt_at__lte=now)
             .order_by("next_attempt_at", "id")[:limit]
         )
         for row in rows:
             row.attempts += 1
             row.next_attempt_at = now + backoff(row.attempts)
-        OutboundEmail.objects.bulk_update(rows, ["attempts", "next_attempt_at"])
+        model.objects.bulk_update(rows, ["attempts", "next_attempt_at"])
     return rows
 
 
@@ -107,7 +112,7 @@ def _mailbox_connections(rows: list[OutboundEmail]) -> dict[tuple[int, str], Any
 def send_due(*, now: datetime | None = None, limit: int = 50) -> int:
     """One pass: send what is due; returns how many were sent."""
     now = now or timezone.now()
-    rows = _claim(now, limit)
+    rows = _claim(OutboundEmail, now, limit)
     if not rows:
         return 0
     own = _mailbox_connections(rows)
@@ -147,23 +152,9 @@ def _send_group(connection: Any, rows: list[OutboundEmail]) -> int:
     return sent
 
 
-def _claim_sms(now: datetime, limit: int) -> list[OutboundSms]:
-    with transaction.atomic():
-        rows = list(
-            OutboundSms.objects.select_for_update(skip_locked=True)
-            .filter(state=OutboundState.QUEUED, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "id")[:limit]
-        )
-        for row in rows:
-            row.attempts += 1
-            row.next_attempt_at = now + backoff(row.attempts)
-        OutboundSms.objects.bulk_update(rows, ["attempts", "next_attempt_at"])
-    return rows
-
-
 def send_due_sms(*, now: datetime | None = None, limit: int = 50) -> int:
     """One pass over the SMS outbox through the SMS port, with the e-mail's retry rules."""
-    rows = _claim_sms(now or timezone.now(), limit)
+    rows = _claim(OutboundSms, now or timezone.now(), limit)
     sent = 0
     backend = sms_backend() if rows else None
     for row in rows:
